@@ -1,0 +1,1 @@
+"""The archive: schema, writes and queries. Imports only corpus types of ours."""

@@ -1,0 +1,33 @@
+"""Alembic environment: runs on the engine the app hands over, or on POLICY_ARCHIVE_DB / alembic.ini's URL."""
+
+from alembic import context
+
+from archive.db import default_url, make_engine
+from archive.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = config.attributes.get("connection_engine")
+    if engine is None:
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or default_url())
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url") or default_url(), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()
