@@ -1,0 +1,1 @@
+"""Spiders: one config-driven spider serves every source."""
