@@ -1,0 +1,1 @@
+"""Scheduling, notification and the CLI: wires crawler, corpus and archive together."""

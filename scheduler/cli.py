@@ -1,0 +1,143 @@
+"""The `policy-archive` command line: thin commands around library calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from archive.db import default_url
+from crawler.sources import default_sources_path
+from scheduler import render
+from scheduler.cli_context import Context, fail
+from scheduler.cli_docs import docs_app, export_command, extract_command
+
+app = typer.Typer(help="Crawl, clean and archive Chinese policy publications.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+sources_app = typer.Typer(help="Inspect the sources file.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(docs_app, name="docs")
+app.command("export")(export_command)
+app.command("extract")(extract_command)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(envvar="POLICY_ARCHIVE_DB", help="Database URL.")] = None,
+    sources: Annotated[Path | None, typer.Option(envvar="POLICY_ARCHIVE_SOURCES", help="Sources file.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress to stderr.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(db or default_url(), sources or default_sources_path())
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create or migrate the database and register the configured sources."""
+    from archive.store import ensure_source
+
+    c: Context = ctx.obj
+    database = c.database()
+    with database.unit_of_work() as session:
+        for source in c.sources().values():
+            ensure_source(session, source.name, source.title)
+    render.console.print(f"database ready: {database.url}")
+
+
+@sources_app.command("list")
+def sources_list(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the configured sources and their schedules."""
+    sources = list(ctx.obj.sources().values())
+    if json:
+        render.print_json_lines({"name": s.name, "title": s.title, "schedule": s.schedule, "enabled": s.enabled,
+                                 "start_urls": list(s.start_urls), "feeds": list(s.feeds),
+                                 "sitemaps": list(s.sitemaps)} for s in sources)
+    else:
+        render.console.print(render.sources_table(sources))
+
+
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="Source name from the sources file.")],
+    max_pages: Annotated[int, typer.Option(help="Stop after this many articles (0 = no limit).")] = 0,
+    time_limit: Annotated[int | None, typer.Option(help="Wall-clock limit in seconds.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+) -> None:
+    """Crawl one source now and archive what changed."""
+    from scheduler.jobs import CrawlRequest, run_crawl
+
+    c: Context = ctx.obj
+    src = c.source(source)
+    database = c.database()
+    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit)
+    if json:
+        render.print_json(run_crawl(database, request))
+        return
+    with render.console.status(f"crawling {src.name}…") as status:
+        def progress(counts: dict[str, int]) -> None:
+            status.update(f"crawling {src.name}: {counts['pages']} fetched, {counts['new_documents']} new, "
+                          f"{counts['new_versions'] - counts['new_documents']} changed, {counts['errors']} errors")
+
+        record = run_crawl(database, request, progress)
+    render.console.print(render.runs_table([record]))
+
+
+@app.command()
+def runs(
+    ctx: typer.Context,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
+    json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List past crawl runs, newest first."""
+    from archive.queries import list_runs, run_record
+
+    with ctx.obj.database().unit_of_work() as session:
+        records = [run_record(r) for r in list_runs(session, source, limit)]
+    if json:
+        render.print_json_lines(records)
+    else:
+        render.console.print(render.runs_table(records))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    source: Annotated[list[str] | None, typer.Option(help="Only these sources (default: all enabled).")] = None,
+    max_concurrent: Annotated[int, typer.Option(help="Crawls running at once.")] = 2,
+    stop_after_runs: Annotated[int | None, typer.Option(help="Exit after this many crawls.")] = None,
+    duration: Annotated[float | None, typer.Option(help="Exit after this many seconds.")] = None,
+) -> None:
+    """Run the scheduler: each source on its own schedule until Ctrl-C / SIGTERM."""
+    from scheduler.daemon import Daemon
+
+    c: Context = ctx.obj
+    sources = c.sources()
+    chosen = [c.source(n) for n in source] if source else [s for s in sources.values() if s.enabled]
+    if not chosen:
+        fail("no enabled sources to schedule")
+    daemon = Daemon(c.database(), c.sources_path, chosen, max_concurrent=max_concurrent,
+                    on_run=lambda r: render.console.print(render.runs_table([r])))
+    names = ", ".join(f"{s.name} ({s.schedule})" for s in chosen)
+    render.console.print(f"scheduler started at {dt.datetime.now():%Y-%m-%d %H:%M:%S}: {names}")
+    daemon.run(stop_after_runs=stop_after_runs, duration=duration)
+    render.console.print("scheduler stopped")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port of the local replica site (the demo source expects 8765).")] = 8765,
+    cycles: Annotated[int, typer.Option(help="Scheduled crawl cycles to run.")] = 2,
+) -> None:
+    """Serve the bundled replica site, let the scheduler crawl it, and show what was archived."""
+    from scheduler.demo import run_demo
+
+    c: Context = ctx.obj
+    run_demo(c.database(), c.source("demo"), c.sources_path, port=port, cycles=cycles)

@@ -1,0 +1,76 @@
+"""Rich tables and plain-JSON output for the CLI; the only module that formats for humans."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def print_json_lines(records: Iterable[dict[str, Any]]) -> None:
+    for record in records:
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def print_json(record: Any) -> None:
+    sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+
+
+def documents_table(records: list[dict[str, Any]], title: str = "Archived documents") -> Table:
+    table = Table(title=title, show_lines=False)
+    table.add_column("ID", justify="right", style="cyan")
+    table.add_column("Title", overflow="fold", max_width=48)
+    table.add_column("Published")
+    table.add_column("Source")
+    table.add_column("Publisher", overflow="fold", max_width=16)
+    table.add_column("Chars", justify="right")
+    table.add_column("Versions", justify="right")
+    for r in records:
+        table.add_row(str(r["id"]), r["title"] or "—", (r["published"] or "—")[:16].replace("T", " "), r["source"],
+                      r["publisher"] or "—", str(r.get("chars", "")), str(r["versions"]))
+    return table
+
+
+def history_table(doc_url: str, versions: list[dict[str, Any]]) -> Table:
+    table = Table(title=f"History of {doc_url}")
+    for col in ("Version", "Reason", "First seen", "Last seen", "Chars", "Hash", "Title"):
+        table.add_column(col)
+    for v in versions:
+        table.add_row(str(v["version"]), v["reason"], v["first_seen"][:19], v["last_seen"][:19], str(v["chars"]),
+                      v["hash"][:12], v["title"] or "—")
+    return table
+
+
+def runs_table(runs: list[dict[str, Any]]) -> Table:
+    table = Table(title="Crawl runs")
+    for col in ("Run", "Source", "Trigger", "Status", "Started (UTC)", "Seconds", "Pages", "New docs", "New versions",
+                "Errors", "Message"):
+        table.add_column(col, overflow="fold")
+    styles = {"ok": "green", "failed": "red", "timeout": "red", "aborted": "yellow", "running": "blue"}
+    for r in runs:
+        seconds = ""
+        if r["finished_at"]:
+            from datetime import datetime
+
+            seconds = f"{(datetime.fromisoformat(r['finished_at']) - datetime.fromisoformat(r['started_at'])).total_seconds():.1f}"
+        table.add_row(str(r["id"]), r["source"], r["trigger"], f"[{styles.get(r['status'], '')}]{r['status']}",
+                      r["started_at"][:19].replace("T", " "), seconds, str(r["pages"]), str(r["new_documents"]),
+                      str(r["new_versions"]), str(r["errors"]), (r["message"] or "")[:80])
+    return table
+
+
+def sources_table(sources: list[Any]) -> Table:
+    table = Table(title="Sources")
+    for col in ("Name", "Title", "Schedule", "Enabled", "Start URLs", "Feeds", "Sitemaps"):
+        table.add_column(col, overflow="fold")
+    for s in sources:
+        table.add_row(s.name, s.title, s.schedule, "yes" if s.enabled else "no", "\n".join(s.start_urls),
+                      "\n".join(s.feeds), "\n".join(s.sitemaps))
+    return table
