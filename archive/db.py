@@ -23,6 +23,11 @@ def default_url() -> str:
     return os.environ.get("POLICY_ARCHIVE_DB") or f"sqlite:///{data_home() / 'archive.sqlite3'}"
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """APScheduler owns its job table; keep it out of our migrations and drift checks."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be used (bad URL, unwritable file, failed migration)."""
 

@@ -2,16 +2,11 @@
 
 from alembic import context
 
-from archive.db import default_url, make_engine
+from archive.db import default_url, include_name, make_engine
 from archive.models import Base
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def include_name(name, type_, parent_names) -> bool:  # noqa: ANN001
-    """APScheduler owns its job table; keep it out of our migrations and drift checks."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
 
 
 def run_migrations_online() -> None:

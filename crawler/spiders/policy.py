@@ -50,6 +50,10 @@ class PolicySpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.start_urls:
+            if self._is_article(url):  # a start URL may itself be an article (e.g. a pinned document)
+                if request := self._article_request(url):
+                    yield request
+                continue
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"kind": "listing"})
         for url in self.source.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, cb_kwargs={"kind": "feed"})

@@ -1,0 +1,34 @@
+# policy-archive — every target creates/refreshes .venv first, so each works as the first command on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest()[:12])")
+
+.PHONY: venv demo test run lint bench-extraction clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,bench]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv  ## crawl the bundled replica site on a schedule into SQLite and show what was archived (offline)
+	$(VENV)/bin/policy-archive demo
+
+run: venv  ## the same scheduler against the real sources in sources.toml
+	$(VENV)/bin/policy-archive run
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: venv lint  ## the whole suite, offline
+	$(PY) -m pytest -q
+
+bench-extraction: venv
+	$(PY) benchmarks/extraction.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
