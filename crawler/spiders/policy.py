@@ -42,11 +42,9 @@ class PolicySpider(scrapy.Spider):
         self.allowed_domains = list(source.allowed_domains)
         self.max_pages = max_pages or source.max_pages
         self._articles_seen: set[str] = set()
-        self._articles = LinkExtractor(allow=source.article_patterns, allow_domains=source.allowed_domains,
-                                       unique=True) if source.article_patterns else None
-        self._follow = LinkExtractor(allow=source.follow_patterns, allow_domains=source.allowed_domains,
-                                     unique=True) if source.follow_patterns else None
+        self._links = LinkExtractor(allow_domains=source.allowed_domains, unique=True)
         self._article_res = [re.compile(p) for p in source.article_patterns]
+        self._follow_res = [re.compile(p) for p in source.follow_patterns]
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.start_urls:
@@ -62,17 +60,23 @@ class PolicySpider(scrapy.Spider):
                                  cb_kwargs={"kind": "sitemap"})
 
     def _article_request(self, url: str) -> scrapy.Request | None:
-        """One request per canonical article URL per crawl, up to max_pages."""
+        """One request per canonical article URL per crawl (tracking parameters dropped), up to max_pages."""
         key = canonical_url(url)
         if key in self._articles_seen:
             return None
         if self.max_pages and len(self._articles_seen) >= self.max_pages:
             return None
         self._articles_seen.add(key)
-        return scrapy.Request(url, callback=self.parse_article, errback=self.on_error, cb_kwargs={"kind": "article"})
+        return scrapy.Request(key, callback=self.parse_article, errback=self.on_error, cb_kwargs={"kind": "article"})
 
     def _is_article(self, url: str) -> bool:
-        return any(r.search(url) for r in self._article_res)
+        """Patterns see the canonical URL, so '$'-anchored patterns still match links with tracking parameters."""
+        key = canonical_url(url)
+        return any(r.search(key) for r in self._article_res)
+
+    def _is_listing(self, url: str) -> bool:
+        key = canonical_url(url)
+        return any(r.search(key) for r in self._follow_res) and not self._is_article(url)
 
     def _note(self, response: Response, kind: str, outcome: str = "listing", error: str | None = None) -> FetchNote:
         return FetchNote(url=response.url, kind=kind, outcome=outcome, status=response.status, error=error,
@@ -84,15 +88,13 @@ class PolicySpider(scrapy.Spider):
             yield self._note(response, kind, "error", "listing is not a text page")
             return
         yield self._note(response, kind)
-        if self._articles:
-            for link in self._articles.extract_links(response):
+        for link in self._links.extract_links(response):
+            if self._is_article(link.url):
                 if request := self._article_request(link.url):
                     yield request
-        if self._follow:
-            for link in self._follow.extract_links(response):
-                if not self._is_article(link.url):
-                    yield response.follow(link.url, callback=self.parse_listing, errback=self.on_error,
-                                          cb_kwargs={"kind": "listing"})
+            elif self._is_listing(link.url):
+                yield scrapy.Request(canonical_url(link.url), callback=self.parse_listing, errback=self.on_error,
+                                     cb_kwargs={"kind": "listing"})
 
     def parse_feed(self, response: Response, kind: str) -> Iterator[Any]:
         yield self._note(response, kind)
