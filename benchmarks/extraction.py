@@ -1,0 +1,94 @@
+"""Extraction benchmark: corpus.extract_page vs trafilatura's default on the shared dev set, zh and en apart.
+
+    .venv/bin/python benchmarks/extraction.py [--data ../shared/data/extraction] [--worst 5] [--preds out.jsonl]
+
+The metric is the shared folder's score.py (char-bigram P/R/F1, macro-averaged per language), imported from
+there so both sides are scored by exactly the same code. The baseline decodes with the manifest's encoding as
+score.py does; extract_page gets the raw bytes and decodes itself, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data" / "extraction"
+sys.path.insert(0, str(REPO))
+
+from corpus import extract_page  # noqa: E402
+
+
+def load_score(data: Path):
+    """The shared score.py as a module (it is a script, not an installed package)."""
+    spec = importlib.util.spec_from_file_location("shared_score", data / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def ours(raw: bytes, rec: dict) -> str:
+    return extract_page(raw, rec.get("url")).text
+
+
+def baseline(raw: bytes, rec: dict) -> str:
+    import trafilatura
+
+    html = raw.decode(rec["encoding"], "replace")
+    return trafilatura.extract(html, url=rec.get("url"), include_comments=False, include_tables=True,
+                               output_format="txt") or ""
+
+
+def run(name: str, system, recs: list[dict], data: Path, score) -> dict[str, dict]:
+    """Per language: P, R, F1 (macro), docs/s and the per-page rows."""
+    by_lang: dict[str, list] = defaultdict(list)
+    seconds: dict[str, float] = defaultdict(float)
+    for rec in recs:
+        raw = (data / rec["html"]).read_bytes()
+        gold = (data / rec["gold"]).read_text(encoding="utf-8")
+        start = time.perf_counter()
+        text = system(raw, rec)
+        seconds[rec["lang"]] += time.perf_counter() - start
+        by_lang[rec["lang"]].append((rec["id"], *score.prf(text, gold), text))
+    out = {}
+    for lang, rows in by_lang.items():
+        n = len(rows)
+        p, r, f = (sum(row[i] for row in rows) / n for i in (1, 2, 3))
+        out[lang] = {"name": name, "pages": n, "P": p, "R": r, "F1": f, "docs_s": n / seconds[lang], "rows": rows}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--worst", type=int, default=5, help="list this many worst pages of ours per language")
+    parser.add_argument("--preds", type=Path, help="write our predictions as JSONL (id, text) for score.py")
+    args = parser.parse_args()
+    if not (args.data / "manifest.jsonl").is_file():
+        sys.exit(f"no extraction set at {args.data} (expected manifest.jsonl there)")
+    score = load_score(args.data)
+    recs = [json.loads(line) for line in (args.data / "manifest.jsonl").open(encoding="utf-8")]
+    base = run("trafilatura default", baseline, recs, args.data, score)
+    mine = run("corpus.extract_page", ours, recs, args.data, score)
+    for lang in sorted(mine):
+        for result in (base[lang], mine[lang]):
+            print(f"{lang} {result['name']:<22} pages={result['pages']} P={result['P']:.3f} R={result['R']:.3f} "
+                  f"F1={result['F1']:.3f} docs/s={result['docs_s']:.1f}")
+        print(f"{lang} ratio ours/baseline: F1 {mine[lang]['F1'] / base[lang]['F1']:.3f}, "
+              f"speed {mine[lang]['docs_s'] / base[lang]['docs_s']:.2f}")
+        worst = sorted(mine[lang]["rows"], key=lambda row: row[3])[: args.worst]
+        print(f"{lang} worst: " + ", ".join(f"{row[0]} {row[3]:.2f}" for row in worst))
+    if args.preds:
+        with args.preds.open("w", encoding="utf-8") as handle:
+            for lang_result in mine.values():
+                for row in lang_result["rows"]:
+                    handle.write(json.dumps({"id": row[0], "text": row[4]}, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

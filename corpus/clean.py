@@ -1,0 +1,132 @@
+"""The junk-line cleaner: runs the data rules over a body line by line and reports every removal."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from corpus.metadata import metadata_from_lines
+from corpus.normalize import match_key
+from corpus.repair import rejoin_chunks, strip_pinyin
+from corpus.rules import Rule, load_rules
+from corpus.types import Cleaned, Metadata, Removal
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"[ \t\u3000\u00a0]+")
+_LOOSE = re.compile(r"[\W_]+")
+_MAX_PASSES = 4  # removing a line can expose a new match (e.g. a chunk run); repeat until nothing changes
+_TITLE_SCAN = 3  # the title repeat is looked for among the first body lines only
+
+
+@dataclass
+class _Pass:
+    """What one pass over the lines kept and removed."""
+
+    kept: list[str] = field(default_factory=list)
+    removed: list[Removal] = field(default_factory=list)
+    meta_lines: list[str] = field(default_factory=list)
+
+
+def clean_text(text: str, title: str | None = None) -> Cleaned:
+    """Body without junk lines (original script, one paragraph per line), facts of its meta lines, and removals.
+
+    Pure and idempotent; never raises and never returns more text than it got (on an internal error the input
+    comes back unchanged, logged, rather than losing a document).
+    """
+    try:
+        return _clean(text or "", title)
+    except Exception:  # noqa: BLE001 - a cleaning bug must not lose the document; it is logged and visible
+        logger.exception("clean_text failed; returning the body uncleaned")
+        return Cleaned(text=text or "", metadata=Metadata(title=title))
+
+
+def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...]) -> _Pass:
+    """One pass of the rules over `lines` (already stripped and repaired)."""
+    result = _Pass()
+    title_key = _loose(title) if title else None
+    active: Rule | None = None  # a matched rule whose `follow` lines may come next
+    for line in lines:
+        key = match_key(line)
+        rule = _title_repeat(key, title_key, result.kept, rules) or _first_match(key, rules)
+        if rule is None and active is not None and active.continues(key):
+            rule = active
+        elif rule is None:
+            active = None
+        if rule is None:
+            result.kept.append(line)
+            continue
+        result.removed.append(Removal(line=line, kind=rule.kind, rule=rule.id))
+        if rule.kind == "meta":
+            result.meta_lines.append(line)
+        if rule.follow is not None:
+            active = rule
+    return result
+
+
+def _clean(text: str, title: str | None) -> Cleaned:
+    rules = load_rules()
+    lines = _prepare(text)
+    removed: list[Removal] = []
+    meta_lines: list[str] = []
+    for _ in range(_MAX_PASSES):
+        result = clean_lines(lines, title, rules)
+        kept = rejoin_chunks(result.kept)
+        removed += result.removed
+        meta_lines += result.meta_lines
+        if kept == lines:
+            break
+        lines = kept
+    metadata = metadata_from_lines(meta_lines)
+    return Cleaned(text="\n".join(lines), metadata=_with_title(metadata, title), removed=tuple(removed))
+
+
+def _prepare(text: str) -> list[str]:
+    """Stripped, space-collapsed, pinyin-free lines; blank lines dropped (paragraphs are lines already)."""
+    lines = (strip_pinyin(_SPACES.sub(" ", line).strip()) for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def _first_match(key: str, rules: tuple[Rule, ...]) -> Rule | None:
+    for rule in rules:
+        if rule.shape != "title_repeat" and rule.matches(key):
+            return rule
+    return None
+
+
+def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple[Rule, ...]) -> Rule | None:
+    """The page title repeated before the body starts; without a title, the first line repeated right after it."""
+    if len(kept) > 1:
+        return None
+    loose = _loose(key)
+    if not loose:
+        return None
+    if title_key and not kept and _same_title(loose, title_key):
+        return _rule_of_shape(rules, "title_repeat")
+    if len(kept) == 1 and loose == _loose(kept[0]) and len(loose) <= 80:
+        return _rule_of_shape(rules, "title_repeat")
+    return None
+
+
+def _same_title(loose: str, title_key: str) -> bool:
+    if loose == title_key:
+        return True
+    shorter, longer = sorted((loose, title_key), key=len)
+    return longer.startswith(shorter) and len(shorter) >= 0.7 * len(longer) and len(longer) <= 120
+
+
+def _rule_of_shape(rules: tuple[Rule, ...], shape: str) -> Rule | None:
+    return next((rule for rule in rules if rule.shape == shape), None)
+
+
+def _loose(text: str) -> str:
+    """Title comparison key: normalised, no punctuation or spaces, lower case."""
+    return _LOOSE.sub("", match_key(text)).lower()
+
+
+def _with_title(metadata: Metadata, title: str | None) -> Metadata:
+    if title is None:
+        return metadata
+    return Metadata(title=title, published=metadata.published, publisher=metadata.publisher,
+                    author=metadata.author, editor=metadata.editor, extra=metadata.extra)

@@ -1,0 +1,143 @@
+"""Main text and page-level facts from decoded HTML: the one place trafilatura is called."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml import html as lxml_html
+from trafilatura.utils import load_html
+
+from corpus.dates import parse_date, specificity
+
+logger = logging.getLogger(__name__)
+
+# Chosen on the extraction dev set (benchmarks/extraction.py): favor_precision cuts the related-article lists and
+# teasers trafilatura otherwise appends to short Chinese news pages; tables stay because many older Chinese sites
+# lay the whole article out in <table>s. deduplicate=False keeps trafilatura's process-global LRU cache off, so
+# the output for a page never depends on what this process saw before (dedup is the archive's job).
+TRAFILATURA_OPTIONS = {
+    "include_comments": False,
+    "include_tables": True,
+    "include_images": False,
+    "include_links": False,
+    "favor_precision": True,
+    "deduplicate": False,
+    "with_metadata": True,
+    "output_format": "python",
+}
+_DATE_META_NAMES = frozenset({
+    "article:published_time", "og:article:published_time", "og:published_time", "pubdate", "publishdate",
+    "publish_date", "publish-date", "publishtime", "publish_time", "firstpublishedtime", "dc.date", "dc.date.issued",
+    "dcterms.issued", "datepublished", "date", "sailthru.date", "parsely-pub-date", "article.published",
+})
+_SOURCE_META_NAMES = frozenset({"source", "contentsource", "article:publisher", "og:article:publisher"})
+_AUTHOR_META_NAMES = frozenset({"author", "article:author", "dc.creator"})
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the extractor found on one page before any cleaning."""
+
+    text: str
+    title: str | None = None
+    published: str | None = None  # ISO, from <meta> tags; trafilatura's own guess only when the tags have none
+    publisher: str | None = None
+    author: str | None = None
+    canonical_url: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def extract_main(html: str, url: str | None = None) -> PageFacts:
+    """Main text (one paragraph per line) plus title, date and canonical URL candidates found on the page."""
+    tree = load_html(html)
+    if tree is None:
+        return PageFacts(text="")
+    tags = _meta_tags(tree)
+    canonical = _canonical(tree, url)
+    try:
+        document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    except Exception:  # noqa: BLE001 - trafilatura raises on odd trees; a page without text is a result, not a crash
+        logger.warning("trafilatura failed on %s", url, exc_info=True)
+        document = None
+    text = _untable(document.text or "") if document is not None else ""
+    published = _published_from_tags(tags)
+    if document is not None and specificity(published) == 0:
+        published = parse_date(document.date)
+    return PageFacts(
+        text=text,
+        title=_clean_title(document.title if document is not None else None),
+        published=published,
+        publisher=_first(tags, _SOURCE_META_NAMES),
+        author=_first(tags, _AUTHOR_META_NAMES),
+        canonical_url=canonical,
+        meta=tags,
+    )
+
+
+def _meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    """Lower-cased name/property/itemprop → content of every <meta> (first occurrence wins)."""
+    tags: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        name = element.get("name") or element.get("property") or element.get("itemprop") or element.get("http-equiv")
+        content = element.get("content")
+        if name and content and content.strip():
+            tags.setdefault(name.strip().lower(), content.strip())
+    for element in tree.iter("time"):  # <time itemprop="datePublished" datetime="…">
+        if (element.get("itemprop") or "").lower() == "datepublished" and element.get("datetime"):
+            tags.setdefault("datepublished", element.get("datetime"))
+    return tags
+
+
+def _published_from_tags(tags: dict[str, str]) -> str | None:
+    best: str | None = None
+    for name, content in tags.items():
+        if name in _DATE_META_NAMES:
+            candidate = parse_date(content)
+            if specificity(candidate) > specificity(best):
+                best = candidate
+    return best
+
+
+def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
+    for element in tree.iter("link"):
+        if "canonical" in (element.get("rel") or "").lower().split() and (element.get("href") or "").strip():
+            href = element.get("href").strip()
+            return urljoin(url, href) if url else href
+    return None
+
+
+def _first(tags: dict[str, str], names: frozenset[str]) -> str | None:
+    for name in names:
+        value = tags.get(name, "").strip()
+        if value and not value.startswith("http"):
+            return re.sub(r"^(来源|來源|source)\s*[:：]\s*", "", value, flags=re.IGNORECASE) or None
+    return None
+
+
+def _clean_title(title: str | None) -> str | None:
+    """Page titles carry the site after a separator (标题_新闻_人民网); keep the first part when it is not tiny."""
+    if not title:
+        return None
+    title = " ".join(title.split())
+    head = re.split(r"\s*(?:_|\||｜| - | — |--)\s*", title, maxsplit=1)[0]
+    return head if len(head) >= 4 else title
+
+
+def _untable(text: str) -> str:
+    """trafilatura writes table rows as `| a |  | b |`; keep the non-empty cells of a row, space-separated.
+
+    The pipes and empty cells of layout tables (most pre-2010 Chinese sites) are not text and would otherwise
+    reach the body; a real data table still reads row by row.
+    """
+    lines = []
+    for line in text.splitlines():
+        if _TABLE_ROW.match(line):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            line = " ".join(cell for cell in cells if cell)
+        lines.append(line)
+    return "\n".join(lines)

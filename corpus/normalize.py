@@ -1,0 +1,46 @@
+"""Normalised text forms: one for hashing/search, one for matching junk rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Chinese punctuation is meaningful in the stored normal form (，vs , changes nothing for a reader, but folding it
+# would make a page and its repost hash differently only by accident); keep these as they are, fold everything else.
+_KEEP_WIDE = frozenset("，。、“”‘’：；！？（）【】《》〈〉「」『』〔〕—…·～￥")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    """One converter per process: building it reads dictionaries from disk."""
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified script (OpenCC t2s); other text passes through."""
+    return _t2s().convert(text) if text else text
+
+
+def fold_width(text: str) -> str:
+    """NFKC per character, except Chinese punctuation, so ＡＢ１２ → AB12 but ，。stay."""
+    return "".join(ch if ch in _KEEP_WIDE else unicodedata.normalize("NFKC", ch) for ch in text)
+
+
+def normalize_text(text: str) -> str:
+    """The form archived for hashing and search: simplified script, folded widths, one space, no blank lines."""
+    folded = fold_width(to_simplified(text or ""))
+    lines = (_SPACES.sub(" ", line).strip() for line in folded.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def match_key(line: str) -> str:
+    """The form junk rules are written against: simplified, full NFKC (，→, ：→:), single spaces, stripped.
+
+    Rules then need one pattern for 發布時間：/发布时间: alike, while the line itself is kept in its own script.
+    """
+    folded = unicodedata.normalize("NFKC", to_simplified(line))
+    return _SPACES.sub(" ", folded).strip()

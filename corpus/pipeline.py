@@ -1,0 +1,65 @@
+"""The whole corpus stage for one fetched page: decode → extract → clean → metadata → normalise → hash."""
+
+from __future__ import annotations
+
+import logging
+
+from corpus.clean import clean_text
+from corpus.dates import date_from_url
+from corpus.decode import decode_html, looks_binary
+from corpus.extract import extract_main
+from corpus.fingerprint import text_hash
+from corpus.metadata import merge_metadata
+from corpus.normalize import normalize_text
+from corpus.types import Extraction, Metadata
+
+logger = logging.getLogger(__name__)
+
+# lxml and trafilatura are roughly linear, but a runaway page (inlined data, endless comment threads) should not
+# hold a worker: beyond this many characters only the head of the page is used — article text comes early.
+MAX_HTML_CHARS = 3_000_000
+
+
+def extract_page(body: bytes | str, url: str | None = None, *, http_charset: str | None = None,
+                 encoding_override: str | None = None) -> Extraction:
+    """Everything the archive stores for one page; never raises (an unusable page gives text="" and a reason)."""
+    try:
+        return _extract_page(body, url, http_charset, encoding_override)
+    except Exception as exc:  # noqa: BLE001 - one bad page must not stop a crawl; the reason is recorded
+        logger.exception("extract_page failed for %s", url)
+        return _empty(f"internal error: {type(exc).__name__}")
+
+
+def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
+                  override: str | None) -> Extraction:
+    if not body:
+        return _empty("empty input")
+    encoding = None
+    if isinstance(body, bytes):
+        if looks_binary(body):
+            return _empty("binary content")
+        body, encoding = decode_html(body, http_charset=http_charset, override=override)
+    html = body[:MAX_HTML_CHARS]
+    if not html.strip():
+        return _empty("empty input", encoding)
+    facts = extract_main(html, url)
+    cleaned = clean_text(facts.text, title=facts.title)
+    page = Metadata(title=facts.title, published=facts.published, publisher=facts.publisher, author=facts.author)
+    metadata = merge_metadata(cleaned.metadata, page, Metadata(published=date_from_url(url)))
+    text_norm = normalize_text(cleaned.text)
+    return Extraction(
+        title=facts.title,
+        text=cleaned.text,
+        text_norm=text_norm,
+        hash=text_hash(text_norm),
+        metadata=metadata,
+        removed=cleaned.removed,
+        encoding=encoding,
+        canonical_url=facts.canonical_url,
+        reason=None if cleaned.text else ("no main text" if not facts.text.strip() else "only boilerplate"),
+    )
+
+
+def _empty(reason: str, encoding: str | None = None) -> Extraction:
+    return Extraction(title=None, text="", text_norm="", hash=text_hash(""), metadata=Metadata(),
+                      encoding=encoding, reason=reason)

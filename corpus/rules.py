@@ -1,0 +1,145 @@
+"""Junk rules loaded from corpus/rules/*.toml (data, each with the real line it was written for), validated once."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from corpus.normalize import match_key
+
+_REQUIRED = ("id", "kind", "reason", "example")
+_ALLOWED = frozenset(_REQUIRED + ("pattern", "lexicon", "min_hits", "shape", "follow", "max_len", "keep", "title"))
+SHAPES = frozenset({"term_list", "title_repeat"})
+_SENTENCE_END = re.compile(r"[。！？!?；;]")
+_TERM_SEPARATORS = re.compile(r"\s*[|｜,，]\s*")
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file and the rule id."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One junk rule: a line is junk when every condition the rule states holds on its match_key."""
+
+    id: str
+    kind: str
+    reason: str
+    example: str
+    source: str  # file name, for error messages and reports
+    pattern: re.Pattern[str] | None = None
+    lexicon: frozenset[str] = frozenset()
+    min_hits: int = 1
+    shape: str | None = None
+    follow: re.Pattern[str] | None = None  # lines after a match that belong to it (related lists, TOC entries)
+    max_len: int | None = None
+    keep: tuple[str, ...] = ()
+    title: str | None = None  # for title_repeat examples: the page title the example repeats
+
+    def matches(self, key: str) -> bool:
+        """True when the normalised line is junk by this rule (title_repeat is decided by the cleaner)."""
+        if self.max_len is not None and len(key) > self.max_len:
+            return False
+        if self.pattern is not None and not self.pattern.search(key):
+            return False
+        if self.lexicon and lexicon_hits(key, self.lexicon) < self.min_hits:
+            return False
+        return self.shape != "term_list" or is_term_list(key)
+
+    def continues(self, key: str) -> bool:
+        """True when a line following a match still belongs to it."""
+        return self.follow is not None and bool(self.follow.search(key))
+
+
+def lexicon_hits(key: str, lexicon: frozenset[str]) -> int:
+    """How many distinct lexicon terms occur in the line."""
+    lowered = key.lower()
+    return sum(1 for term in lexicon if term in lowered)
+
+
+def is_term_list(key: str) -> bool:
+    """Many short terms separated by | or commas and no sentence punctuation: keyword spam and link bars."""
+    if _SENTENCE_END.search(key):
+        return False
+    terms = [t for t in _TERM_SEPARATORS.split(key) if t]
+    if len(terms) < 4:
+        return False
+    return max(len(t) for t in terms) <= 24 and sum(len(t) for t in terms) / len(terms) <= 14
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> tuple[Rule, ...]:
+    """All packaged rules, in file-name order (meta first, so meta lines move to Metadata before other kinds)."""
+    folder = resources.files("corpus") / "rules"
+    with resources.as_file(folder) as path:
+        return load_rules_from(Path(path))
+
+
+def load_rules_from(folder: Path) -> tuple[Rule, ...]:
+    """Rules of every *.toml in `folder`; raises RuleError naming the file and rule on any defect."""
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.toml")):
+        for rule in _load_file(path, folder):
+            if rule.id in seen:
+                raise RuleError(f"{path.name}: rule {rule.id!r}: duplicate id")
+            seen.add(rule.id)
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _load_file(path: Path, folder: Path) -> Iterable[Rule]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path.name}: not valid TOML: {exc}") from exc
+    for entry in data.get("rule", []):
+        yield _build(entry, path.name, folder)
+
+
+def _build(entry: dict, source: str, folder: Path) -> Rule:
+    rule_id = entry.get("id", "<no id>")
+    where = f"{source}: rule {rule_id!r}"
+    missing = [name for name in _REQUIRED if not entry.get(name)]
+    if missing:
+        raise RuleError(f"{where}: missing {', '.join(missing)}")
+    unknown = set(entry) - _ALLOWED
+    if unknown:
+        raise RuleError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if not any(entry.get(name) for name in ("pattern", "lexicon", "shape")):
+        raise RuleError(f"{where}: needs a pattern, a lexicon or a shape")
+    if entry.get("shape") and entry["shape"] not in SHAPES:
+        raise RuleError(f"{where}: unknown shape {entry['shape']!r} (known: {', '.join(sorted(SHAPES))})")
+    return Rule(
+        id=rule_id, kind=entry["kind"], reason=entry["reason"], example=entry["example"], source=source,
+        pattern=_compile(entry.get("pattern"), where, "pattern"),
+        lexicon=_lexicon(entry.get("lexicon"), folder, where),
+        min_hits=int(entry.get("min_hits", 1)), shape=entry.get("shape"),
+        follow=_compile(entry.get("follow"), where, "follow"),
+        max_len=entry.get("max_len"), keep=tuple(entry.get("keep", ())), title=entry.get("title"),
+    )
+
+
+def _compile(pattern: str | None, where: str, name: str) -> re.Pattern[str] | None:
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise RuleError(f"{where}: bad {name} regex {pattern!r}: {exc}") from exc
+
+
+def _lexicon(name: str | None, folder: Path, where: str) -> frozenset[str]:
+    """Terms of a lexicon file (one per line, # comments), in match_key form so 賭場 matches 赌场."""
+    if not name:
+        return frozenset()
+    path = folder / name
+    if not path.is_file():
+        raise RuleError(f"{where}: lexicon file {name!r} not found beside the rules")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(match_key(line).lower() for line in lines if line.strip() and not line.lstrip().startswith("#"))
