@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.utils import load_html
 
@@ -37,6 +38,10 @@ _DATE_META_NAMES = frozenset({
 _SOURCE_META_NAMES = frozenset({"source", "contentsource", "article:publisher", "og:article:publisher"})
 _AUTHOR_META_NAMES = frozenset({"author", "article:author", "dc.creator"})
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_BLOCKS = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+                     "article", "header", "footer", "ul", "ol", "table", "dd", "dt", "dl", "blockquote", "pre"})
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class PageFacts:
     author: str | None = None
     canonical_url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
+    header_lines: tuple[str, ...] = ()  # visible lines just above the main text, where the dateline usually is
 
 
 def extract_main(html: str, url: str | None = None) -> PageFacts:
@@ -65,6 +71,7 @@ def extract_main(html: str, url: str | None = None) -> PageFacts:
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
     text = _untable(document.text or "") if document is not None else ""
+    header = _header_lines(tree, text) if text else ()
     published = _published_from_tags(tags)
     if document is not None and specificity(published) == 0:
         published = parse_date(document.date)
@@ -76,6 +83,7 @@ def extract_main(html: str, url: str | None = None) -> PageFacts:
         author=_first(tags, _AUTHOR_META_NAMES),
         canonical_url=canonical,
         meta=tags,
+        header_lines=header,
     )
 
 
@@ -141,3 +149,41 @@ def _untable(text: str) -> str:
             line = " ".join(cell for cell in cells if cell)
         lines.append(line)
     return "\n".join(lines)
+
+
+def _header_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[str, ...]:
+    """The page's visible lines right before the first line of the main text.
+
+    Precision-minded extraction often leaves the "发布时间… 来源…" line out of the body; the cleaner can still read
+    it from here, while sidebars and footers (which also carry 来源 lines) stay out of reach.
+    """
+    first = next((line.strip() for line in text.splitlines() if len(line.strip()) >= 8), "")
+    if not first:
+        return ()
+    lines = [line for line in (" ".join(chunk.split()) for chunk in _visible_text(tree).split("\n")) if line]
+    probe = first[:12]
+    for index, line in enumerate(lines):
+        if probe in line:
+            return tuple(lines[max(0, index - _HEADER_LINES):index])
+    return ()
+
+
+def _visible_text(tree: lxml_html.HtmlElement) -> str:
+    """Text of the page with a line break at every block element, scripts and styles left out."""
+    parts: list[str] = []
+    skipping = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _INVISIBLE:
+                skipping += 1
+            elif not skipping:
+                parts.append("\n" if tag in _BLOCKS else "")
+                parts.append(element.text or "" if tag else "")
+            continue
+        if tag in _INVISIBLE:
+            skipping -= 1
+        if not skipping:
+            parts.append("\n" if tag in _BLOCKS else "")
+            parts.append(element.tail or "")
+    return "".join(parts)

@@ -44,8 +44,9 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         return _empty("empty input", encoding)
     facts = extract_main(html, url)
     cleaned = clean_text(facts.text, title=facts.title)
+    header = clean_text("\n".join(facts.header_lines)).metadata
     page = Metadata(title=facts.title, published=facts.published, publisher=facts.publisher, author=facts.author)
-    metadata = merge_metadata(cleaned.metadata, page, Metadata(published=date_from_url(url)))
+    metadata = merge_metadata(cleaned.metadata, header, page, Metadata(published=date_from_url(url)))
     text_norm = normalize_text(cleaned.text)
     return Extraction(
         title=facts.title,
