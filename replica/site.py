@@ -17,6 +17,12 @@ from replica.content import ARTICLES, ReplicaArticle
 logger = logging.getLogger(__name__)
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib backlog of 5 drops SYNs under a concurrent crawler and costs a 1 s retransmit each.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass
 class _PageState:
     """Validators of one article page; kept across edits (and removal) so Last-Modified only moves forward."""
@@ -70,12 +76,11 @@ class ReplicaSite:
 
         if self._server is not None:
             return self
-        server = ThreadingHTTPServer((self.host, self.port), ReplicaHandler)
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), ReplicaHandler)
         server.site = self  # type: ignore[attr-defined]
         self._server = server
         self.port = server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name=f"replica-{self.port}", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=f"replica-{self.port}", daemon=True)
         self._thread.start()
         logger.info("replica site serving %d articles at %s", len(self._articles), self.base_url)
         return self
