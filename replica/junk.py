@@ -19,16 +19,27 @@ DOCSHARE_SITE = "课桌文档"
 REPOST_DOMAIN = "www.qingshan-wenku.cn"
 
 
-@lru_cache(maxsize=512)
-def _s2t(text: str) -> str:
+@lru_cache(maxsize=1)
+def _s2t():
     import opencc  # imported lazily: only traditional pages need it
 
-    return opencc.OpenCC("s2t").convert(text)
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=4096)
+def _s2t_char(ch: str) -> str:
+    return _s2t().convert(ch)
 
 
 def in_script(text: str, script: str) -> str:
-    """Chrome strings are written in simplified; traditional pages show them converted, as mirror sites do."""
-    return _s2t(text) if script == "traditional" else text
+    """Chrome strings are written in simplified; traditional pages convert them character by character.
+
+    Character (not phrase) conversion is what the 繁體 mirrors of party sites do, hence seed 002's
+    "發布時間" rather than the phrase-level "發佈時間".
+    """
+    if script != "traditional":
+        return text
+    return "".join(_s2t_char(ch) for ch in text)
 
 
 class JunkRecorder:

@@ -50,7 +50,8 @@ def test_meta_line_carries_the_article_facts_in_page_script():
     simplified = junk_for(BY_ID[2402])
     assert "发布时间：2024年01月19日 13:10 来源：中国组织人事报 作者：林晓东 编辑：田雨" in simplified
     traditional = next(a for a in ARTICLES if a.script == "traditional" and a.chrome == "party")
-    meta = [j for j in junk_for(traditional) if j.startswith("發佈時間：")]
+    # Character-level conversion like the 繁體 mirrors in seed 002: 發布時間, not phrase-level 發佈時間.
+    meta = [j for j in junk_for(traditional) if j.startswith("發布時間：")]
     assert len(meta) == 1 and f"來源：{traditional.publisher}" in meta[0]
 
 
