@@ -8,7 +8,7 @@ from corpus.pipeline import extract_page
 from corpus.types import Cleaned, Extraction, Metadata, Removal
 
 # Bump whenever extract_page can give different output for the same bytes: the archive re-processes on change.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 __all__ = [
     "Cleaned", "Extraction", "Metadata", "Removal", "EXTRACTOR_VERSION",

@@ -16,8 +16,10 @@ logger = logging.getLogger(__name__)
 
 _SPACES = re.compile(r"[ \t\u3000\u00a0]+")
 _LOOSE = re.compile(r"[\W_]+")
+_LABEL_ONLY = re.compile(r"[:：]\s*$")
+_MAX_VALUE_LINE = 80
 _MAX_PASSES = 4  # removing a line can expose a new match (e.g. a chunk run); repeat until nothing changes
-_TITLE_SCAN = 3  # the title repeat is looked for among the first body lines only
+_TITLE_MAX = 120  # longer lines are paragraphs, even when a page's "title" is its whole first paragraph
 
 
 @dataclass
@@ -49,6 +51,12 @@ def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...]) ->
     active: Rule | None = None  # a matched rule whose `follow` lines may come next
     for line in lines:
         key = match_key(line)
+        if result.meta_lines and _LABEL_ONLY.search(result.meta_lines[-1]) and len(key) <= _MAX_VALUE_LINE \
+                and result.removed and result.removed[-1].line == result.meta_lines[-1]:
+            # info boxes put "索 引 号：" and its value in separate cells, so the value arrives as the next line
+            result.meta_lines[-1] += " " + line
+            result.removed.append(Removal(line=line, kind="meta", rule=result.removed[-1].rule))
+            continue
         rule = _title_repeat(key, title_key, result.kept, rules) or _first_match(key, rules)
         if rule is None and active is not None and active.continues(key):
             rule = active
@@ -96,15 +104,14 @@ def _first_match(key: str, rules: tuple[Rule, ...]) -> Rule | None:
 
 
 def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple[Rule, ...]) -> Rule | None:
-    """The page title repeated before the body starts; without a title, the first line repeated right after it."""
-    if len(kept) > 1:
-        return None
+    """The page title repeated in the body: exactly anywhere (teaser blocks repeat it too), loosely (cut or
+    with the site name) before the body starts; without a title, the first line repeated right after it."""
     loose = _loose(key)
-    if not loose:
+    if not loose or len(loose) > _TITLE_MAX:
         return None
-    if title_key and not kept and _same_title(loose, title_key):
+    if title_key and (loose == title_key or (not kept and _same_title(loose, title_key))):
         return _rule_of_shape(rules, "title_repeat")
-    if len(kept) == 1 and loose == _loose(kept[0]) and len(loose) <= 80:
+    if len(kept) == 1 and loose == _loose(kept[0]):
         return _rule_of_shape(rules, "title_repeat")
     return None
 
@@ -113,7 +120,7 @@ def _same_title(loose: str, title_key: str) -> bool:
     if loose == title_key:
         return True
     shorter, longer = sorted((loose, title_key), key=len)
-    return longer.startswith(shorter) and len(shorter) >= 0.7 * len(longer) and len(longer) <= 120
+    return longer.startswith(shorter) and len(shorter) >= 0.7 * len(longer)
 
 
 def _rule_of_shape(rules: tuple[Rule, ...], shape: str) -> Rule | None:

@@ -70,6 +70,8 @@ def _numeric_to_iso(match: re.Match[str]) -> str | None:
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
     except ValueError:
         return day_iso
+    if moment.hour == moment.minute == moment.second == 0:
+        return day_iso  # CMSs fill a missing time with midnight: that is a bare date, not a claim of 00:00
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + _offset(zone)
 
 

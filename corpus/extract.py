@@ -38,8 +38,10 @@ _DATE_META_NAMES = frozenset({
 _SOURCE_META_NAMES = frozenset({"source", "contentsource", "article:publisher", "og:article:publisher"})
 _AUTHOR_META_NAMES = frozenset({"author", "article:author", "dc.creator"})
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_BLOCKS = frozenset({"p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+# Cells are not blocks here: an info-box row (索引号： | 000014349/2024-00012) must stay one line.
+_BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
                      "article", "header", "footer", "ul", "ol", "table", "dd", "dt", "dl", "blockquote", "pre"})
+_CELLS = frozenset({"td", "th"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
 
@@ -58,15 +60,19 @@ class PageFacts:
     header_lines: tuple[str, ...] = ()  # visible lines just above the main text, where the dateline usually is
 
 
-def extract_main(html: str, url: str | None = None) -> PageFacts:
-    """Main text (one paragraph per line) plus title, date and canonical URL candidates found on the page."""
+def extract_main(html: str, url: str | None = None, *, precise: bool = True) -> PageFacts:
+    """Main text (one paragraph per line) plus title, date and canonical URL candidates found on the page.
+
+    `precise=False` turns trafilatura's favor_precision off: the pipeline's second try when the precise pass
+    left almost nothing (it sometimes keeps a gov page's info-box table instead of the document).
+    """
     tree = load_html(html)
     if tree is None:
         return PageFacts(text="")
     tags = _meta_tags(tree)
     canonical = _canonical(tree, url)
     try:
-        document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+        document = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_precision": precise})
     except Exception:  # noqa: BLE001 - trafilatura raises on odd trees; a page without text is a result, not a crash
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
@@ -162,10 +168,12 @@ def _header_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[str, ...]:
         return ()
     lines = [line for line in (" ".join(chunk.split()) for chunk in _visible_text(tree).split("\n")) if line]
     probe = first[:12]
-    for index, line in enumerate(lines):
-        if probe in line:
-            return tuple(lines[max(0, index - _HEADER_LINES):index])
-    return ()
+    hits = [index for index, line in enumerate(lines) if probe in line]
+    if not hits:
+        return ()
+    # the title also sits in info boxes and breadcrumbs above the text: prefer the line that is the body line
+    index = next((i for i in hits if lines[i] == first), hits[0])
+    return tuple(lines[max(0, index - _HEADER_LINES):index])
 
 
 def _visible_text(tree: lxml_html.HtmlElement) -> str:
@@ -178,7 +186,7 @@ def _visible_text(tree: lxml_html.HtmlElement) -> str:
             if tag in _INVISIBLE:
                 skipping += 1
             elif not skipping:
-                parts.append("\n" if tag in _BLOCKS else "")
+                parts.append("\n" if tag in _BLOCKS else " " if tag in _CELLS else "")
                 parts.append(element.text or "" if tag else "")
             continue
         if tag in _INVISIBLE:

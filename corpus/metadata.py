@@ -22,7 +22,7 @@ _FIELD_LABELS: tuple[tuple[str, str], ...] = (
 _INFO_BOX_LABELS: tuple[tuple[str, str], ...] = (
     ("索引号", "index_no"), ("主题分类", "topic"), ("主题词", "subject_terms"), ("发文机关", "issuing_agency"),
     ("发布机构", "issuing_agency"), ("成文日期", "written_date"), ("发文字号", "doc_number"), ("文号", "doc_number"),
-    ("公文种类", "doc_type"), ("有效性", "validity"), ("标题", "doc_title"),
+    ("公文种类", "doc_type"), ("有效性", "validity"), ("标题", "doc_title"), ("分类", "topic"),
 )
 _ALL_LABELS = tuple(sorted(_FIELD_LABELS + _INFO_BOX_LABELS, key=lambda pair: -len(pair[0])))
 _LABEL_RE = re.compile(r"(?:^|(?<=[\s|(\[【/,;]))(" + "|".join(re.escape(k) for k, _ in _ALL_LABELS) + r")\s*:\s*")
@@ -31,6 +31,8 @@ _INFO_BOX_FIELDS = frozenset(field for _, field in _INFO_BOX_LABELS)
 # Toolbar words that trail a meta line ("… 编辑:田延华 打印"): not part of a name.
 _TRAILING_TOOLS = re.compile(r"(?:\s*[\[【(]?\s*(?:打印|纠错|关闭|关闭窗口|收藏|分享到?|字号|[大中小]|发表评论|查看评论|"
                              r"我要评论|返回|扫一扫)\s*[\]】)]?)+$")
+# Gov info boxes space out short labels to align them (索 引 号：); the spaces go before labels are looked up.
+_SPACED_LABEL = re.compile(r"(?<!\S)((?:[\u4e00-\u9fff][ \u3000]){1,3}[\u4e00-\u9fff])(?=\s*[:：])")
 _VALUE_TRIM = " \t|·[]【】()（）/,;，；"
 _MAX_VALUE = 40
 
@@ -42,6 +44,7 @@ def parse_meta_line(line: str) -> dict[str, str]:
     line at the same offsets, which holds because t2s and the width folding map one character to one character
     for the labels and digits involved (when lengths differ we fall back to the folded text).
     """
+    line = _SPACED_LABEL.sub(lambda m: re.sub(r"[ \u3000]", "", m.group(1)), line)
     key = match_key(line)
     original = " ".join(line.split())
     source = original if len(original) == len(key) else key

@@ -77,3 +77,20 @@ def test_merge_prefers_a_time_over_a_bare_date_and_fills_gaps():
     tags = Metadata(title="标题", published="2024-01-19T13:10:00+08:00", publisher="别的", author="张三")
     merged = merge_metadata(visible, tags, Metadata(published="2024-01-18"))
     assert merged == Metadata(title="标题", published="2024-01-19T13:10:00+08:00", publisher="人民网", author="张三")
+
+
+def test_spaced_info_box_labels_and_midnight_means_no_time():
+    meta = metadata_from_lines(["索 引 号： 11220000013544357T/2022-00426 分 类： 环境监测、保护与治理;通告",
+                                "发布日期： 2022-01-28 00:00:00"])
+    assert meta.extra == {"index_no": "11220000013544357T/2022-00426", "topic": "环境监测、保护与治理;通告"}
+    assert meta.published == "2022-01-28"
+
+
+def test_gov_page_info_box_above_the_text_reaches_metadata(manifest, extraction_dir):
+    from corpus import extract_page
+
+    rec = next(r for r in manifest if r["id"] == "cwced-e8847578")  # jl.gov.cn notice with an info-box table
+    result = extract_page((extraction_dir / rec["html"]).read_bytes())
+    assert result.metadata.extra.get("doc_number") == "吉政明电〔2022〕1号"
+    assert result.metadata.extra.get("issuing_agency") == "吉林省人民政府"
+    assert "为做好吉林省嫩江干流补充治理工程建设" in result.text
