@@ -58,7 +58,10 @@ def make_engine(url: str | None = None) -> Engine:
         raise DatabaseError(f"invalid database URL {url!r}: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create the database folder for {url!r}: {exc}") from exc
         engine = create_engine(parsed, connect_args={"timeout": 30})
         _sqlite_setup(engine)
         return engine

@@ -44,6 +44,7 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5",
 _CELLS = frozenset({"td", "th"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
+_FOOTER_LINES = 12  # some sites put the dateline after the text (and its related-reading list); further is footer
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class PageFacts:
     canonical_url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     header_lines: tuple[str, ...] = ()  # visible lines just above the main text, where the dateline usually is
+    footer_lines: tuple[str, ...] = ()  # visible lines just below it, where some sites put the dateline instead
 
 
 def extract_main(html: str, url: str | None = None, *, precise: bool = True) -> PageFacts:
@@ -77,7 +79,7 @@ def extract_main(html: str, url: str | None = None, *, precise: bool = True) -> 
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
     text = _untable(document.text or "") if document is not None else ""
-    header = _header_lines(tree, text) if text else ()
+    header, footer = _context_lines(tree, text) if text else ((), ())
     published = _published_from_tags(tags)
     if document is not None and specificity(published) == 0:
         published = parse_date(document.date)
@@ -90,6 +92,7 @@ def extract_main(html: str, url: str | None = None, *, precise: bool = True) -> 
         canonical_url=canonical,
         meta=tags,
         header_lines=header,
+        footer_lines=footer,
     )
 
 
@@ -157,23 +160,30 @@ def _untable(text: str) -> str:
     return "\n".join(lines)
 
 
-def _header_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[str, ...]:
-    """The page's visible lines right before the first line of the main text.
+def _context_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The page's visible lines right before the main text and right after it.
 
     Precision-minded extraction often leaves the "发布时间… 来源…" line out of the body; the cleaner can still read
-    it from here, while sidebars and footers (which also carry 来源 lines) stay out of reach.
+    it from here, while sidebars and footers further away (which also carry 来源 lines) stay out of reach.
     """
-    first = next((line.strip() for line in text.splitlines() if len(line.strip()) >= 8), "")
-    if not first:
-        return ()
+    body = [line.strip() for line in text.splitlines() if len(line.strip()) >= 8]
+    if not body:
+        return (), ()
     lines = [line for line in (" ".join(chunk.split()) for chunk in _visible_text(tree).split("\n")) if line]
-    probe = first[:12]
-    hits = [index for index, line in enumerate(lines) if probe in line]
+    first, last = body[0], body[-1]
+    hits = [index for index, line in enumerate(lines) if first[:12] in line]
     if not hits:
-        return ()
+        return (), ()
     # the title also sits in info boxes and breadcrumbs above the text: prefer the line that is the body line
-    index = next((i for i in hits if lines[i] == first), hits[0])
-    return tuple(lines[max(0, index - _HEADER_LINES):index])
+    start = next((i for i in hits if lines[i] == first), hits[0])
+    ends = [index for index, line in enumerate(lines) if index >= start and last[-12:] in line]
+    end = ends[-1] if ends else None
+    # lines trafilatura skipped inside the article region (a dateline between title and text) count as header
+    kept = {line.strip() for line in text.splitlines()}
+    inside = [line for line in lines[start:end if end is not None else start] if line not in kept]
+    header = tuple(lines[max(0, start - _HEADER_LINES):start] + inside)
+    footer = tuple(lines[end + 1:end + 1 + _FOOTER_LINES]) if end is not None else ()
+    return header, footer
 
 
 def _visible_text(tree: lxml_html.HtmlElement) -> str:

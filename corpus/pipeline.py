@@ -53,8 +53,9 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         if len(broad_cleaned.text) > len(cleaned.text):
             facts, cleaned = broad, broad_cleaned
     header = clean_text("\n".join(facts.header_lines)).metadata
+    footer = clean_text("\n".join(facts.footer_lines)).metadata
     page = Metadata(title=facts.title, published=facts.published, publisher=facts.publisher, author=facts.author)
-    metadata = merge_metadata(cleaned.metadata, header, page, Metadata(published=date_from_url(url)))
+    metadata = merge_metadata(cleaned.metadata, header, footer, page, Metadata(published=date_from_url(url)))
     text_norm = normalize_text(cleaned.text)
     return Extraction(
         title=facts.title,

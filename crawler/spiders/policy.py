@@ -42,7 +42,8 @@ class PolicySpider(scrapy.Spider):
         self.allowed_domains = list(source.allowed_domains)
         self.max_pages = max_pages or source.max_pages
         self._articles_seen: set[str] = set()
-        self._links = LinkExtractor(allow_domains=source.allowed_domains, unique=True)
+        # no allow_domains here: LinkExtractor compares it with host:port, so it drops every link of a site on a port
+        self._links = LinkExtractor(unique=True)
         self._article_res = [re.compile(p) for p in source.article_patterns]
         self._follow_res = [re.compile(p) for p in source.follow_patterns]
 
@@ -89,6 +90,8 @@ class PolicySpider(scrapy.Spider):
             return
         yield self._note(response, kind)
         for link in self._links.extract_links(response):
+            if not self._allowed(link.url):
+                continue
             if self._is_article(link.url):
                 if request := self._article_request(link.url):
                     yield request
