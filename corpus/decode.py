@@ -13,19 +13,22 @@ _WIDEN = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _SNIFF_BYTES = 4096
 _GUESS_BYTES = 200_000  # charset-normalizer is slow on whole multi-megabyte pages; a prefix is plenty to guess from
-_MAX_BAD_SHARE = 0.01  # a declared charset is still right when a handful of bytes in the original file were broken
+_MAX_BAD_SHARE = 0.01
+_MAX_BROKEN_UTF8 = 0.25  # damaged sequences per valid non-ASCII character still read as UTF-8
+_MAX_BROKEN_DECLARED_UTF8 = 1.0  # the same when the page itself says UTF-8  # a declared charset is still right when a handful of bytes in the original file were broken
 
 
 def decode_html(body: bytes, http_charset: str | None = None, override: str | None = None) -> tuple[str, str]:
     """Decode page bytes, returning (text, encoding used); never raises.
 
-    Order: override > BOM > strict UTF-8 > declared charset (HTTP, then <meta>) > charset-normalizer > gb18030.
+    Order: override > BOM > strict UTF-8 > declared charset (HTTP, then <meta>) > UTF-8 with a few broken bytes >
+    charset-normalizer > gb18030.
     Strict UTF-8 comes before the declared charset because many Chinese pages were re-saved as UTF-8 while their
     <meta> still says gb2312; random GBK bytes practically never form valid UTF-8, so the check is safe.
     """
     if not body:
         return "", "utf-8"
-    for attempt in (_by_override, _by_bom, _by_strict_utf8, _by_declared, _by_guess):
+    for attempt in (_by_override, _by_bom, _by_strict_utf8, _by_declared, _by_lenient_utf8, _by_guess):
         found = attempt(body, http_charset, override)
         if found is not None:
             return found
@@ -82,6 +85,21 @@ def _by_declared(body: bytes, http: str | None, _override: str | None) -> tuple[
         text = body.decode(encoding, errors="replace")
         if text.count("\ufffd") <= max(2, len(text) * _MAX_BAD_SHARE):
             return text, encoding
+    return None
+
+
+def _by_lenient_utf8(body: bytes, http: str | None, _override: str | None) -> tuple[str, str] | None:
+    """UTF-8 with some corrupt bytes; gb18030 would 'decode' it without error, but as mojibake.
+
+    GBK bytes almost never form valid multi-byte UTF-8, so a GBK page read this way is mostly U+FFFD, while real
+    UTF-8 with damaged bytes is mostly valid characters. A page that declares UTF-8 gets more benefit of the doubt.
+    """
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    valid = sum(1 for ch in text if ord(ch) > 127) - bad
+    declared = "utf-8" in {canonical_charset(http), canonical_charset(declared_charset(body))}
+    if bad <= max(2, valid * (_MAX_BROKEN_DECLARED_UTF8 if declared else _MAX_BROKEN_UTF8)):
+        return text, "utf-8"
     return None
 
 

@@ -37,11 +37,13 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
                   override: str | None) -> Extraction:
     if not body:
         return _empty("empty input")
-    encoding = None
+    encoding, replaced = None, 0
     if isinstance(body, bytes):
         if looks_binary(body):
             return _empty("binary content")
+        had = body.count("\ufffd".encode())
         body, encoding = decode_html(body, http_charset=http_charset, override=override)
+        replaced = max(0, body.count("\ufffd") - had)
     html = body[:MAX_HTML_CHARS]
     if not html.strip():
         return _empty("empty input", encoding)
@@ -67,6 +69,7 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         encoding=encoding,
         canonical_url=facts.canonical_url,
         reason=None if cleaned.text else ("no main text" if not facts.text.strip() else "only boilerplate"),
+        replaced=replaced,
     )
 
 

@@ -49,3 +49,4 @@ class Extraction:
     encoding: str | None = None  # what decoded the bytes
     canonical_url: str | None = None  # <link rel="canonical"> as found on the page (absolute), not yet validated
     reason: str | None = None  # why text is empty (e.g. "no main text", "binary content"), else None
+    replaced: int = 0  # bytes that could not be decoded and became U+FFFD (recorded, not fatal)

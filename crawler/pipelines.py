@@ -87,8 +87,10 @@ class ArchivePipeline:
                 return
             assert extraction is not None
             url = choose_document_url(page.url, extraction.canonical_url)
+            damage = f"{extraction.replaced} undecodable bytes replaced ({extraction.encoding})" \
+                if extraction.replaced else None
             fetch = record_fetch(session, source_id=self.source_id, run_id=self.run_id, url=page.url,
-                                 outcome="pending", **fields)
+                                 outcome="pending", error=damage, **fields)
             stored = store_extraction(session, source_id=self.source_id, url=url, extraction=extraction, fetch=fetch,
                                       seen_at=fetch.fetched_at)
             fetch.outcome = stored.outcome

@@ -56,3 +56,16 @@ def test_undeclared_gbk_is_guessed():
 def test_never_raises(body):
     text, encoding = decode_html(body, http_charset="no-such-charset", override="nor-this")
     assert isinstance(text, str) and encoding
+
+
+def test_declared_utf8_with_damaged_bytes_stays_utf8_not_mojibake() -> None:
+    body = '<meta charset="utf-8"><p>这一段文字之后混入了无效字节：'.encode() + b"\xff\xfe\xc3(\xa0" \
+        + "，之后又恢复正常。".encode()
+    text, encoding = decode_html(body, http_charset="utf-8")
+    assert encoding == "utf-8" and "之后又恢复正常" in text and "\ufffd" in text
+
+
+def test_gbk_page_that_claims_utf8_is_read_as_gbk() -> None:
+    body = '<meta charset="utf-8"><p>党建引领乡村振兴，千万工程经验交流材料。</p>'.encode("gbk")
+    text, encoding = decode_html(body, http_charset="utf-8")
+    assert encoding == "gb18030" and "党建引领乡村振兴" in text

@@ -80,13 +80,15 @@ def test_broken_pages_are_recorded_and_the_crawl_goes_on(cli: Cli, site) -> None
     cli.sources.write_text(broken, encoding="utf-8")
     run = cli.json("crawl", "broken")
     assert run["status"] == "ok"
-    assert run["new_documents"] == len(site.articles)
+    assert run["new_documents"] == len(site.articles) + 1  # + the damaged-but-readable page
     rows = dict(_rows(cli, "select url, coalesce(error, outcome) from fetch where url like '%/broken/%'"))
     assert "404" in rows[f"{base}/broken/notfound-listing.html"]
     assert "500" in rows[f"{base}/broken/500.html"]
     assert "not an HTML page" in rows[f"{base}/broken/binary.bin"]
     assert rows[f"{base}/broken/binary.html"] not in ("new", "changed")
-    assert f"{base}/broken/undecodable.html" in rows  # decoded with replacement or recorded; never a crash
+    assert "undecodable bytes replaced (utf-8)" in rows[f"{base}/broken/undecodable.html"]
+    damaged = cli.json("docs", "show", f"{base}/broken/undecodable.html")
+    assert "\ufffd" in damaged["text"] and "之后又恢复正常" in damaged["text"]  # read as UTF-8, not mojibake
 
 
 def test_robots_disallowed_pages_are_recorded_as_skipped(cli: Cli, site) -> None:
