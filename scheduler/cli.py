@@ -140,4 +140,7 @@ def demo(
     from scheduler.demo import run_demo
 
     c: Context = ctx.obj
-    run_demo(c.database(), c.source("demo"), c.sources_path, port=port, cycles=cycles)
+    try:
+        run_demo(c.database(), c.source("demo"), c.sources_path, port=port, cycles=cycles)
+    except RuntimeError as exc:
+        fail(str(exc))

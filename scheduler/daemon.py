@@ -52,6 +52,7 @@ class Daemon:
     misfire_grace: int = 600
     jitter: int = 30
     trigger_name: str = "scheduled"
+    start_now: bool = False  # fire every source at start, not only the never-crawled ones
     on_run: Callable[[dict[str, Any]], None] | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _runs: int = 0
@@ -81,7 +82,7 @@ class Daemon:
                 job.remove()
         now = dt.datetime.now(dt.UTC)
         for source in self.sources:
-            first = now + dt.timedelta(seconds=1) if _never_ran(self.db, source.name) else None
+            first = now + dt.timedelta(seconds=1) if self.start_now or _never_ran(self.db, source.name) else None
             kwargs: dict[str, Any] = {"next_run_time": first} if first else {}
             scheduler.add_job(scheduled_crawl, source.parsed_schedule.trigger(jitter=self.jitter or None),
                               args=[self.db.url, str(self.sources_path), source.name, self.trigger_name],

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# Piped output (make demo under CI, logs) would otherwise be cut to 80 columns, which folds every CJK title.
+_WIDTH = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 160)
+console = Console(width=_WIDTH)
 err_console = Console(stderr=True)
 
 
@@ -48,21 +52,25 @@ def history_table(doc_url: str, versions: list[dict[str, Any]]) -> Table:
     return table
 
 
-def runs_table(runs: list[dict[str, Any]]) -> Table:
-    table = Table(title="Crawl runs")
-    for col in ("Run", "Source", "Trigger", "Status", "Started (UTC)", "Seconds", "Pages", "New docs", "New versions",
-                "Errors", "Message"):
-        table.add_column(col, overflow="fold")
+def _seconds(record: dict[str, Any]) -> str:
+    if not record["finished_at"]:
+        return ""
+    took = datetime.fromisoformat(record["finished_at"]) - datetime.fromisoformat(record["started_at"])
+    return f"{took.total_seconds():.1f}"
+
+
+def runs_table(runs: list[dict[str, Any]], title: str = "Crawl runs") -> Table:
+    table = Table(title=title)
+    for col in ("Run", "Source", "Trigger", "Status", "Started (UTC)", "Seconds", "Fetches", "New", "Changed",
+                "Errors"):
+        table.add_column(col, justify="right" if col in {"Run", "Seconds", "Fetches", "New", "Changed",
+                                                         "Errors"} else "left")
+    table.add_column("Message", overflow="fold", max_width=60)
     styles = {"ok": "green", "failed": "red", "timeout": "red", "aborted": "yellow", "running": "blue"}
     for r in runs:
-        seconds = ""
-        if r["finished_at"]:
-            from datetime import datetime
-
-            seconds = f"{(datetime.fromisoformat(r['finished_at']) - datetime.fromisoformat(r['started_at'])).total_seconds():.1f}"
         table.add_row(str(r["id"]), r["source"], r["trigger"], f"[{styles.get(r['status'], '')}]{r['status']}",
-                      r["started_at"][:19].replace("T", " "), seconds, str(r["pages"]), str(r["new_documents"]),
-                      str(r["new_versions"]), str(r["errors"]), (r["message"] or "")[:80])
+                      r["started_at"][:19].replace("T", " "), _seconds(r), str(r["pages"]), str(r["new_documents"]),
+                      str(r["new_versions"] - r["new_documents"]), str(r["errors"]), r["message"] or "")
     return table
 
 
