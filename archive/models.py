@@ -67,6 +67,8 @@ class Document(Base):
         ForeignKey("version.id", use_alter=True, name="fk_document_current_version_id_version")
     )
     version_count: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(16), default="article", server_default="article")  # article | attachment | piece
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)  # attachment/piece → its article
 
     source: Mapped[Source] = relationship(lazy="joined")
     current: Mapped[Version | None] = relationship(foreign_keys=[current_version_id], lazy="raise")

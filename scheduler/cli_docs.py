@@ -78,15 +78,8 @@ def docs_show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Docum
     if json:
         render.print_json(record)
         return
-    render.console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
-    for key in ("url", "source", "published", "publisher", "author", "editor"):
-        if record[key]:
-            render.console.print(f"[dim]{key}:[/dim] {record[key]}", highlight=False)
-    for key, value in record["meta"].items():
-        render.console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
-    render.console.print(f"[dim]version:[/dim] {record['version']} of {record['versions']} ({record['reason']})")
-    render.console.print()
-    render.console.print(record["text"], highlight=False, markup=False)
+    record["version"] = f"{record['version']} of {record['versions']} ({record['reason']})"
+    render.print_document(record, ("url", "source", "published", "publisher", "author", "editor", "version"))
 
 
 @docs_app.command("history")
@@ -152,9 +145,4 @@ def extract_command(path: Annotated[Path, typer.Argument(help="An HTML file, or 
     if json:
         render.print_json(record)
         return
-    render.console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
-    for key in ("published", "publisher", "author", "editor", "encoding", "reason"):
-        if record[key]:
-            render.console.print(f"[dim]{key}:[/dim] {record[key]}", highlight=False)
-    render.console.print()
-    render.console.print(record["text"], highlight=False, markup=False)
+    render.print_document(record, ("published", "publisher", "author", "editor", "encoding", "reason"))

@@ -82,3 +82,15 @@ def sources_table(sources: list[Any]) -> Table:
         table.add_row(s.name, s.title, s.schedule, "yes" if s.enabled else "no", "\n".join(s.start_urls),
                       "\n".join(s.feeds), "\n".join(s.sitemaps))
     return table
+
+
+def print_document(record: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Title, the named metadata fields that have values, extra metadata, then the text as is (no markup)."""
+    console.print(f"[bold]{record['title'] or '(untitled)'}[/bold]", highlight=False)
+    for key in keys:
+        if record.get(key):
+            console.print(f"[dim]{key}:[/dim] {record[key]}", highlight=False)
+    for key, value in (record.get("meta") or {}).items():
+        console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
+    console.print()
+    console.print(record["text"], highlight=False, markup=False)
