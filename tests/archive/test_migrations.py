@@ -23,3 +23,24 @@ def test_upgrade_check_downgrade(tmp_path: Path) -> None:
     command.downgrade(alembic_config(engine), "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
+
+
+def test_upgrade_keeps_the_rows_of_a_populated_database(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("insert into source (id, name, title, created_at) values (1, 'x', '', '2024-01-01')"))
+        conn.execute(text("insert into document (id, source_id, url, first_seen, last_seen, version_count) "
+                          "values (1, 1, 'http://x.cn/a', '2024-01-01', '2024-01-01', 1)"))
+        conn.execute(text("insert into version (id, document_id, number, reason, text, text_norm, hash, meta, "
+                          "extractor_version, first_seen, last_seen) values "
+                          "(1, 1, 1, 'new', '甲', '甲', 'h', '{}', '0', '2024-01-01', '2024-01-01')"))
+        conn.execute(text("update document set current_version_id = 1"))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("select kind, current_version_id from document")).all() == [("article", 1)]
+        assert conn.execute(text("pragma foreign_key_check")).all() == []
+        assert conn.execute(text("pragma foreign_keys")).scalar() == 1
+    engine.dispose()
