@@ -24,8 +24,11 @@ def default_url() -> str:
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """APScheduler owns its job table; keep it out of our migrations and drift checks."""
-    return not (type_ == "table" and name == "apscheduler_jobs")
+    """APScheduler owns its job table, and the search index is dialect DDL (FTS5 / tsvector) outside the models:
+    keep both out of autogenerate and drift checks."""
+    if type_ == "table" and name is not None:
+        return name != "apscheduler_jobs" and not name.startswith(("search_fts", "search_tsv"))
+    return not (type_ == "index" and name == "ix_search_tsv_tsv")
 
 
 class DatabaseError(RuntimeError):

@@ -1,11 +1,23 @@
-"""The archive schema: sources, documents, append-only versions, fetches and crawl runs."""
+"""The archive schema: sources, documents, append-only versions, fetches, crawl runs and near-duplicate clusters."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING_CONVENTION = {
@@ -122,3 +134,37 @@ class Fetch(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(64))
+
+
+class Cluster(Base):
+    """Near-duplicate documents (reposts, traditional copies, compilation pieces) and the one shown for them."""
+
+    __tablename__ = "cluster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canonical_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", use_alter=True,
+                                                                name="fk_cluster_canonical_id_document"))
+    size: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Sketch(Base):
+    """A document's MinHash signature over character shingles of its current normalised text, and its cluster."""
+
+    __tablename__ = "sketch"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"))
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id"), index=True)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)  # num_perm little-endian uint32 hash values
+    similarity: Mapped[float] = mapped_column(Float, default=1.0)  # estimated Jaccard to the member it joined through
+
+
+class SketchBand(Base):
+    """The persisted LSH index: one row per (band, bucket) of each signature; candidates share a bucket."""
+
+    __tablename__ = "sketch_band"
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True, index=True)

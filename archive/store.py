@@ -9,7 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from archive.clusters import assign
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
+from archive.search import index_document
 from corpus import EXTRACTOR_VERSION, Extraction
 
 
@@ -131,4 +133,7 @@ def store_extraction(session: Session, *, source_id: int, url: str, extraction: 
             current_version_id=version.id, version_count=version.number, last_seen=seen_at)
     )
     session.expire(doc)
+    # the search index and the cluster follow the current version, in this same transaction
+    index_document(session, doc.id, version.title, version.text_norm)
+    assign(session, doc.id, version.id, version.text_norm)
     return Stored("new" if current is None else "changed", doc.id, version.number)
