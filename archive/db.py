@@ -50,7 +50,8 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # readers (exports, search) take no write lock: in WAL mode they see a snapshot and never block a crawl
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("archive_read") else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -80,12 +81,19 @@ class Database:
         self.url = url or default_url()
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(archive_read=True), expire_on_commit=False)
         if migrate:
             upgrade(self.engine)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work: on SQLite a deferred transaction, so it never waits for or blocks writers."""
+        with self._readers.begin() as session:
             yield session
 
     def dispose(self) -> None:

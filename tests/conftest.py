@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.archive.backends"]  # `archive_url`: the same tests on SQLite and PostgreSQL
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CLI = [sys.executable, "-m", "scheduler"]
