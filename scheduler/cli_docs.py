@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json as jsonlib
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,19 +62,41 @@ def _resolve(session: Any, ref: str) -> Any:
     return doc
 
 
+AsOfOpt = Annotated[dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"],
+                                                     help="As it stood at the end of that day (UTC).")]
+
+
+def _archive(ctx: typer.Context) -> Any:
+    from archive import Archive
+
+    return Archive(ctx.obj.database())
+
+
+@contextmanager
+def _pull_errors() -> Iterator[None]:
+    """Bad input to a pull (unknown source or version, unsearchable query, unusable export path) → exit 2."""
+    from archive.export import ExportError
+    from archive.pulls import PullError
+    from archive.search import SearchError
+
+    try:
+        yield
+    except (PullError, SearchError, ExportError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the export: {exc} (nothing was left behind)")
+
+
 @docs_app.command("show")
 def docs_show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Document id or URL.")],
               version: Annotated[int | None, typer.Option(help="Version number (default: current).")] = None,
-              json: JsonOpt = False) -> None:
-    """Print one document's text and metadata."""
-    from archive.queries import get_version, version_record
+              as_of: AsOfOpt = None, json: JsonOpt = False) -> None:
+    """Print one document's text and metadata (current, a numbered version, or as of a date)."""
+    from archive.pulls import document_record
 
-    with ctx.obj.database().unit_of_work() as session:
+    with ctx.obj.database().reading() as session, _pull_errors():
         doc = _resolve(session, ref)
-        v = get_version(session, doc, version)
-        if v is None:
-            fail(f"document {doc.id} has no version {version}", code=1)
-        record = version_record(doc, v)
+        record = document_record(session, doc, version, as_of.date() if as_of else None)
     if json:
         render.print_json(record)
         return
@@ -99,27 +121,125 @@ def docs_history(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Do
 
 
 def export_command(ctx: typer.Context,
-                   format: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",
-                   output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default stdout).")] = None,
+                   format: Annotated[str, typer.Option("--format", help="jsonl, csv, parquet or txt.")] = "jsonl",
+                   output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                               help="New file (txt: new folder); default stdout.")] = None,
                    source: SourceOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-                   query: QueryOpt = None) -> None:
-    """Export current versions with text, streaming (memory stays flat)."""
-    from archive.queries import iter_documents, version_record
+                   query: QueryOpt = None, as_of: AsOfOpt = None,
+                   canonical_only: Annotated[bool, typer.Option(help="Only each cluster's canonical member.")] = False,
+                   cluster: Annotated[int | None, typer.Option(help="Only this cluster's members.")] = None) -> None:
+    """Export documents with text, streaming (memory stays flat); nothing is left behind if it fails."""
+    from archive.export import check_target
 
-    if format != "jsonl":
-        fail(f"unsupported format {format!r} (supported: jsonl)")
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
-    count = 0
-    try:
-        with ctx.obj.database().unit_of_work() as session:
-            for doc, version in iter_documents(session, _filter(source, since, until, query)):
-                out.write(jsonlib.dumps(version_record(doc, version), ensure_ascii=False) + "\n")
-                count += 1
-    finally:
-        if output:
-            out.close()
+    with _pull_errors():
+        check_target(output, format)
+        archive = _archive(ctx)
+        count = archive.export(output, format, source=source, since=since.date() if since else None,
+                               until=until.date() if until else None, query=query,
+                               as_of=as_of.date() if as_of else None, canonical_only=canonical_only, cluster=cluster)
     if output:
         render.err_console.print(f"exported {count} documents to {output}")
+
+
+@docs_app.command("diff")
+def docs_diff(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Document id or URL.")],
+              from_: Annotated[int | None, typer.Option("--from", help="Old version (default: previous).")] = None,
+              to: Annotated[int | None, typer.Option("--to", help="New version (default: current).")] = None,
+              context: Annotated[int, typer.Option(help="Unchanged characters shown around changes.")] = 40,
+              json: JsonOpt = False) -> None:
+    """Show what changed between two versions, character by character."""
+    with _pull_errors():
+        diff = _archive(ctx).diff(ref, from_, to)
+    if json:
+        render.print_json(diff)
+        return
+    render.console.print(f"[bold]{diff['url']}[/bold]  version {diff['from']} ({diff['from_reason']}, "
+                         f"{diff['from_seen'][:10]}) → {diff['to']} ({diff['to_reason']}, {diff['to_seen'][:10]}): "
+                         f"[green]+{diff['inserted']}[/green] [red]-{diff['deleted']}[/red] characters",
+                         highlight=False)
+    render.console.print(_diff_text(diff["ops"], context))
+
+
+def _diff_text(ops: list[dict[str, str]], context: int) -> Any:
+    from rich.text import Text
+
+    out = Text()
+    for i, op in enumerate(ops):
+        chunk = op["text"]
+        if op["op"] == "equal":
+            head = chunk[:context] if i else ""
+            tail = chunk[-context:] if i < len(ops) - 1 else ""
+            out.append(chunk if len(chunk) <= 2 * context + 1 else f"{head} … {tail}", style="dim")
+        else:
+            out.append(chunk, style="bold green" if op["op"] == "insert" else "bold red strike")
+    return out
+
+
+@docs_app.command("similar")
+def docs_similar(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Document id or URL.")],
+                 limit: Annotated[int, typer.Option(help="At most this many.")] = 20, json: JsonOpt = False) -> None:
+    """Near-duplicates of a document (reposts, other scripts, compilation pieces), most similar first."""
+    with _pull_errors():
+        records = _archive(ctx).similar(ref, limit)
+    if json:
+        render.print_json_lines(records)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Similar to {ref}")
+    for col in ("ID", "Similarity", "Cluster", "Source", "Published", "Title"):
+        table.add_column(col)
+    for r in records:
+        mark = " (canonical)" if r["canonical"] else ""
+        table.add_row(str(r["id"]), f"{r['similarity']:.2f}", f"{r['cluster']}{mark}" if r["same_cluster"] else "—",
+                      r["source"], (r["published"] or "—")[:10], r["title"] or "—")
+    render.console.print(table)
+
+
+clusters_app = typer.Typer(help="Near-duplicate clusters.", no_args_is_help=True)
+
+
+@clusters_app.command("list")
+def clusters_list(ctx: typer.Context, min_size: Annotated[int, typer.Option(help="Smallest cluster shown.")] = 2,
+                  limit: Annotated[int, typer.Option(help="At most this many.")] = 50, json: JsonOpt = False) -> None:
+    """Clusters of near-duplicate documents, largest first, with their canonical member."""
+    records = _archive(ctx).clusters(min_size, limit)
+    if json:
+        render.print_json_lines(records)
+        return
+    from rich.table import Table
+
+    table = Table(title="Clusters")
+    for col in ("Cluster", "Size", "Canonical", "Published", "Sources", "Title"):
+        table.add_column(col)
+    for r in records:
+        c = r["canonical"] or {}
+        table.add_row(str(r["cluster"]), str(r["size"]), str(c.get("id", "—")), (c.get("published") or "—")[:10],
+                      ", ".join(r["sources"]), c.get("title") or "—")
+    render.console.print(table)
+
+
+def search_command(ctx: typer.Context, query: Annotated[str, typer.Argument(help="Words to find (either script).")],
+                   source: SourceOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+                   limit: Annotated[int, typer.Option(help="At most this many.")] = 20, json: JsonOpt = False) -> None:
+    """Full-text search in Chinese: every term must match; ranked, with highlighted snippets."""
+    with _pull_errors():
+        hits = _archive(ctx).search(query, source=source, since=since.date() if since else None,
+                                    until=until.date() if until else None, limit=limit)
+    if json:
+        render.print_json_lines(hits)
+        return
+    from rich.text import Text
+
+    for hit in hits:
+        render.console.print(f"[cyan]{hit['id']}[/cyan] [bold]{hit['title'] or '(untitled)'}[/bold] "
+                             f"[dim]{hit['source']} {(hit['published'] or '')[:10]} score {hit['score']}[/dim]",
+                             highlight=False)
+        line = Text(hit["snippet"])
+        for start, end in hit["highlights"]:
+            line.stylize("bold yellow", start, end)
+        render.console.print(line)
+    render.err_console.print(f"{len(hits)} results")
 
 
 def _extract_record(path: Path, url: str | None) -> dict[str, Any]:
