@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest()[:12])")
 
-.PHONY: venv demo test run lint bench-extraction clean
+.PHONY: venv demo test run lint bench-extraction bench-archive clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,11 +24,14 @@ run: venv  ## the same scheduler against the real sources in sources.toml
 lint: venv
 	$(VENV)/bin/ruff check .
 
-test: venv lint  ## the whole suite, offline
-	$(PY) -m pytest -q
+test: venv lint  ## the whole suite, offline; archive/search/e2e tests also on a throwaway PostgreSQL (.ci/with-postgres)
+	.ci/with-postgres $(PY) -m pytest -q
 
 bench-extraction: venv
 	$(PY) benchmarks/extraction.py
+
+bench-archive: venv  ## 100k documents x 3 versions on SQLite and PostgreSQL (long: see BENCHMARKS.md)
+	.ci/with-postgres $(PY) benchmarks/archive.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
