@@ -125,8 +125,8 @@ def assign(session: Session, document_id: int, version_id: int, text_norm: str) 
         cluster_id, sim = near[0][1], near[0][2]
     elif old_cluster is not None:
         cluster_id, sim = old_cluster, 1.0
-    else:
-        cluster = Cluster(size=0)
+    else:  # a cluster of its own: it is its canonical, nothing to compare
+        cluster = Cluster(size=1, canonical_id=document_id)
         session.add(cluster)
         session.flush()
         cluster_id, sim = cluster.id, 1.0
@@ -137,7 +137,8 @@ def assign(session: Session, document_id: int, version_id: int, text_norm: str) 
         old.version_id, old.cluster_id, old.signature, old.similarity = version_id, cluster_id, sig.tobytes(), sim
     session.add_all(SketchBand(band=b, bucket=k, document_id=document_id) for b, k in _buckets(sig))
     session.flush()
-    refresh_canonical(session, cluster_id)
+    if near or old_cluster is not None:
+        refresh_canonical(session, cluster_id)
     if old_cluster is not None and old_cluster != cluster_id:
         refresh_canonical(session, old_cluster)
     return cluster_id
