@@ -16,7 +16,7 @@ from typing import IO, Any
 from archive.pulls import EXPORT_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet", "txt")
-PARQUET_BATCH = 2000
+PARQUET_ROWS, PARQUET_CHARS = 5000, 4 << 20  # a row group is written at whichever comes first
 
 
 class ExportError(ValueError):
@@ -82,13 +82,14 @@ def _parquet(records: Iterable[dict[str, Any]], path: Path) -> int:
     import pyarrow.parquet as pq
 
     schema = _parquet_schema()
-    n, batch = 0, []
+    n, batch, size = 0, [], 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for record in records:
             batch.append(record | {"meta": json.dumps(record["meta"], ensure_ascii=False)})
-            if len(batch) >= PARQUET_BATCH:
+            size += len(record["text"])
+            if len(batch) >= PARQUET_ROWS or size >= PARQUET_CHARS:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                n, batch = n + len(batch), []
+                n, batch, size = n + len(batch), [], 0
         if batch or not n:
             writer.write_table(pa.Table.from_pylist(batch, schema=schema))
             n += len(batch)

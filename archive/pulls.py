@@ -85,7 +85,7 @@ def _export_select(pull: Pull) -> Select:
     return stmt.limit(pull.limit) if pull.limit else stmt
 
 
-def iter_records(session: Session, pull: Pull, batch: int = 1000) -> Iterator[dict[str, Any]]:
+def iter_records(session: Session, pull: Pull, batch: int = 200) -> Iterator[dict[str, Any]]:
     """Export rows as plain dicts, streamed (server-side cursor on PostgreSQL) so memory stays flat."""
     check_source(session, pull.source)
     result = session.execute(_export_select(pull).execution_options(yield_per=batch, stream_results=True))

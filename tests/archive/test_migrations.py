@@ -47,3 +47,37 @@ def test_upgrade_keeps_the_rows_of_a_populated_database(tmp_path: Path) -> None:
         assert conn.execute(text("pragma foreign_key_check")).all() == []
         assert conn.execute(text("pragma foreign_keys")).scalar() == 1
     engine.dispose()
+
+
+def test_search_and_clusters_migration_indexes_what_is_already_archived(archive_url: str) -> None:
+    """0004 on a populated archive: existing current versions become searchable and clustered; it downgrades too."""
+    from sqlalchemy import text
+
+    from archive.db import Database
+    from archive.pulls import list_clusters, search_records
+
+    engine = make_engine(archive_url)
+    upgrade(engine, "0002")
+    with engine.begin() as conn:
+        conn.execute(text("insert into source (id, name, title, created_at) values (1, 'x', '', '2024-01-01')"))
+        for i, body in ((1, "浙江千万工程经验在全国推广。" * 5), (2, "浙江千萬工程經驗在全國推廣。" * 5)):
+            conn.execute(text("insert into document (id, source_id, url, first_seen, last_seen, version_count, kind) "
+                              "values (:i, 1, :u, '2024-01-01', '2024-01-01', 1, 'article')"),
+                         {"i": i, "u": f"http://x.cn/{i}"})
+            conn.execute(text("insert into version (id, document_id, number, reason, text, text_norm, hash, meta, "
+                              "extractor_version, first_seen, last_seen) values (:i, :i, 1, 'new', :t, :n, 'h', '{}', "
+                              "'0', '2024-01-01', '2024-01-01')"),
+                         {"i": i, "t": body, "n": body.replace("萬", "万").replace("經驗", "经验").replace("國", "国")
+                          .replace("廣", "广")})
+            conn.execute(text("update document set current_version_id = :i where id = :i"), {"i": i})
+    upgrade(engine)
+    engine.dispose()
+    db = Database(archive_url)
+    with db.reading() as s:
+        assert {h["id"] for h in search_records(s, "千万工程")} == {1, 2}
+        assert list_clusters(s)[0]["size"] == 2
+    db.dispose()
+    engine = make_engine(archive_url)
+    command.downgrade(alembic_config(engine), "0002")
+    assert "sketch" not in set(inspect(engine).get_table_names())
+    engine.dispose()
