@@ -187,6 +187,6 @@ def search_records(session: Session, query: str, source: str | None = None, sinc
     for doc_id, score in ranked:
         doc, version = by_id[doc_id]
         text, spans = snippet(version.text, terms)
-        out.append(_brief(doc, version) | {"score": round(score, 4), "snippet": text,
+        out.append(_brief(doc, version) | {"score": float(f"{score:.6g}"), "snippet": text,
                                            "highlights": [list(s) for s in spans]})
     return out

@@ -170,8 +170,10 @@ def _diff_text(ops: list[dict[str, str]], context: int) -> Any:
             head = chunk[:context] if i else ""
             tail = chunk[-context:] if i < len(ops) - 1 else ""
             out.append(chunk if len(chunk) <= 2 * context + 1 else f"{head} … {tail}", style="dim")
-        else:
+        elif render.console.is_terminal:
             out.append(chunk, style="bold green" if op["op"] == "insert" else "bold red strike")
+        else:  # no colour in a pipe or a file: word-diff markers instead
+            out.append(f"{{+{chunk}+}}" if op["op"] == "insert" else f"[-{chunk}-]")
     return out
 
 
@@ -233,7 +235,7 @@ def search_command(ctx: typer.Context, query: Annotated[str, typer.Argument(help
 
     for hit in hits:
         render.console.print(f"[cyan]{hit['id']}[/cyan] [bold]{hit['title'] or '(untitled)'}[/bold] "
-                             f"[dim]{hit['source']} {(hit['published'] or '')[:10]} score {hit['score']}[/dim]",
+                             f"[dim]{hit['source']} {(hit['published'] or '')[:10]} score {hit['score']:.4g}[/dim]",
                              highlight=False)
         line = Text(hit["snippet"])
         for start, end in hit["highlights"]:
