@@ -31,25 +31,33 @@ def _prototype():  # noqa: ANN202 - datasketch has no types
     return MinHash(num_perm=NUM_PERM, seed=1), lsh.b, lsh.r
 
 
-def shingles(text_norm: str) -> set[bytes]:
-    """Character shingles of the text with spaces and punctuation removed (banners and layout move those)."""
+def shingle_hashes(text_norm: str) -> np.ndarray:
+    """32-bit hashes of the character shingles (spaces and punctuation removed: banners and layout move those),
+    computed in one vectorised pass."""
     chars = _NOT_TEXT.sub("", text_norm)
     if not chars:
-        return set()
-    if len(chars) <= SHINGLE:
-        return {chars.encode()}
-    return {chars[i:i + SHINGLE].encode() for i in range(len(chars) - SHINGLE + 1)}
+        return np.empty(0, dtype=np.uint64)
+    codes = np.frombuffer(chars.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    n = max(1, len(codes) - SHINGLE + 1)
+    h = np.zeros(n, dtype=np.uint64)
+    for k in range(min(SHINGLE, len(codes))):
+        h = h * np.uint64(1_000_003) + codes[k:k + n]
+    h ^= h >> np.uint64(29)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(32)
+    return np.unique(h & np.uint64(0xFFFFFFFF))
 
 
 def signature(text_norm: str) -> np.ndarray | None:
+    """MinHash (datasketch's permutations) of the shingle hashes, as uint32 values."""
     from datasketch import MinHash
 
-    grams = shingles(text_norm)
-    if not grams:
+    hashes = shingle_hashes(text_norm)
+    if not len(hashes):
         return None
     proto, _b, _r = _prototype()
-    m = MinHash(num_perm=NUM_PERM, seed=1, permutations=proto.permutations)
-    m.update_batch(list(grams))
+    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int, permutations=proto.permutations)
+    m.update_batch(hashes)
     return m.hashvalues.astype("<u4")
 
 

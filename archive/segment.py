@@ -22,15 +22,25 @@ def _jieba():  # noqa: ANN202 - jieba has no types
 def words(text_norm: str) -> list[str]:
     """Precise-mode words (no HMM guessing, so a term segments the same way alone and inside a sentence)."""
     out: list[str] = []
-    for token in _jieba().cut(text_norm, HMM=False):
-        out.extend(w.lower() for w in _WORD.findall(token))
+    for line in text_norm.split("\n"):
+        out.extend(_line_words(line))
     return out
 
 
-def subwords(word: str) -> list[str]:
+@lru_cache(maxsize=50_000)
+def _line_words(line: str) -> tuple[str, ...]:
+    """Per paragraph and cached: a new version mostly repeats its predecessor's paragraphs, a repost its original's."""
+    out: list[str] = []
+    for token in _jieba().cut(line, HMM=False):
+        out.extend(w.lower() for w in _WORD.findall(token))
+    return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def subwords(word: str) -> tuple[str, ...]:
     """Dictionary words inside a longer word (国务院办公厅 → 国务院, 办公厅 …), so 国务院 still finds it."""
     if len(word) < 3:
-        return []
+        return ()
     freq = _jieba().FREQ
     found = []
     for n in (2, 3, 4):
@@ -38,7 +48,7 @@ def subwords(word: str) -> list[str]:
             gram = word[i:i + n]
             if gram != word and freq.get(gram):
                 found.append(gram)
-    return found
+    return tuple(found)
 
 
 def index_tokens(text_norm: str) -> str:

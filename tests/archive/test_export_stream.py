@@ -46,4 +46,4 @@ def test_export_memory_is_flat(tmp_path: Path, fmt: str) -> None:
     big = _peak(db, tmp_path / f"big.{fmt}", fmt)
     db.dispose()
     assert big < small * 1.3 + (2 << 20), f"{fmt}: peak {small / 1e6:.1f} MB → {big / 1e6:.1f} MB for 3x the texts"
-    assert big < 1500 * len(BODY.encode()) / 4
+    assert big < 40 << 20  # a few batches, whatever the archive holds
