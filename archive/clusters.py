@@ -8,7 +8,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from archive.models import Cluster, Document, Sketch, SketchBand, Version, utcnow
@@ -79,7 +79,10 @@ def similarity(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
 
 def candidates(session: Session, sig: np.ndarray, exclude: int | None = None) -> list[tuple[int, int, float]]:
     """(document_id, cluster_id, similarity) of documents sharing an LSH bucket, most similar first."""
-    ids = select(SketchBand.document_id).where(tuple_(SketchBand.band, SketchBand.bucket).in_(_buckets(sig)))
+    # OR of (band, bucket) pairs, not a row-value IN: SQLite scans the table for the latter, and seeks the primary key
+    # once per band for the former (PostgreSQL makes a BitmapOr of the same index)
+    ids = select(SketchBand.document_id).where(
+        or_(*(and_(SketchBand.band == b, SketchBand.bucket == k) for b, k in _buckets(sig))))
     if exclude is not None:
         ids = ids.where(SketchBand.document_id != exclude)
     ids = ids.distinct().limit(MAX_CANDIDATES)

@@ -202,20 +202,24 @@ def recall(db: Database, terms: list[str]) -> dict[str, float]:
 
 
 def cluster_cost(db: Database, corpus: Corpus, at: int, n: int = 200) -> float:
-    """ms to sketch and cluster one new document (rolled back, so the archive is unchanged)."""
+    """ms to sketch and cluster one new document (in a transaction rolled back, so the archive is unchanged)."""
+    from sqlalchemy.orm import Session
+
     from archive.clusters import assign
+    from archive.models import Document
 
+    total = 0.0
     with db.engine.connect() as conn:
-        from sqlalchemy.orm import Session
-
         session = Session(bind=conn)
         trans = conn.begin()
-        total = 0.0
         for k in range(n):
-            _source, _url, body, _ = corpus.document(at + 10**7 + k, 1)
+            _source, url, body, _ = corpus.document(at + 10**7 + k, 1)
+            doc = Document(source_id=1, url=url + "?bench", version_count=0)
+            session.add(doc)
+            session.flush()
             norm = normalize_text(body)
             t0 = time.perf_counter()
-            assign(session, 1, 1, norm)
+            assign(session, doc.id, 1, norm)
             total += time.perf_counter() - t0
         trans.rollback()
         session.close()
