@@ -80,17 +80,20 @@ def search_ids(session: Session, query: str, flt: SearchFilter) -> list[tuple[in
     if not terms:
         raise SearchError(f"the query {query!r} has nothing to search for (no letters, digits or Chinese characters)")
     params: dict[str, Any] = {"limit": flt.limit}
+    filters = _filters(flt, params)
+    # the index holds current versions only, so without filters no join is needed: every match is ranked, and the
+    # joins would cost a lookup per match
     joins = ("JOIN document d ON d.id = {id} JOIN version v ON v.id = d.current_version_id "
-             "JOIN source s ON s.id = d.source_id")
+             "JOIN source s ON s.id = d.source_id") if filters else ""
     if session.get_bind().dialect.name == "sqlite":
         params["q"] = _fts5_query(terms)
         sql = (f"SELECT f.rowid, bm25(search_fts, 3.0, 1.0) AS rank FROM search_fts f {joins.format(id='f.rowid')} "
-               f"WHERE search_fts MATCH :q{_filters(flt, params)} ORDER BY rank LIMIT :limit")
+               f"WHERE search_fts MATCH :q{filters} ORDER BY rank LIMIT :limit")
         return [(i, -r) for i, r in session.execute(text(sql), params)]
     tsq = " && ".join(f"phraseto_tsquery('simple', :t{n})" for n in range(len(terms)))
     params |= {f"t{n}": " ".join(words) for n, words in enumerate(terms)}
-    sql = (f"SELECT t.document_id, ts_rank_cd(t.tsv, q.q) AS rank FROM search_tsv t CROSS JOIN ({'SELECT ' + tsq} AS q) q "
-           f"{joins.format(id='t.document_id')} WHERE t.tsv @@ q.q{_filters(flt, params)} "
+    sql = (f"SELECT t.document_id, ts_rank_cd(t.tsv, q.q) AS rank FROM search_tsv t CROSS JOIN (SELECT {tsq} AS q) q "
+           f"{joins.format(id='t.document_id')} WHERE t.tsv @@ q.q{filters} "
            "ORDER BY rank DESC, t.document_id DESC LIMIT :limit")
     return [(i, float(r)) for i, r in session.execute(text(sql), params)]
 
