@@ -30,7 +30,7 @@ BASE_SETTINGS: dict[str, Any] = {
     "RETRY_ENABLED": True,
     "RETRY_TIMES": 2,
     "DOWNLOAD_TIMEOUT": 30,
-    "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024,
+    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # no policy page is this big; attachments have their own 10 MiB cap
     "DOWNLOAD_WARNSIZE": 5 * 1024 * 1024,
     "REDIRECT_MAX_TIMES": 10,
     "CONCURRENT_REQUESTS": 16,

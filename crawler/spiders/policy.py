@@ -22,6 +22,8 @@ from crawler.sources import Source
 from crawler.state import CrawlState, parse_lastmod
 
 ATTACHMENT_MAXSIZE = 10 * 1024 * 1024
+_FAILURE_HINTS = {"ResponseDataLossError": "connection closed before the whole body arrived (truncated)",
+                  "ResponseFailed": "connection failed while reading the response"}
 
 
 def _elapsed_ms(response: Response) -> int | None:
@@ -34,9 +36,14 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+# Servers (Apache, Tomcat) label everything ISO-8859-1 by default; on a Chinese page that label is never meant,
+# and trusting it turns GBK text into mojibake, so it counts as no label at all.
+_DEFAULT_CHARSETS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii"}
+
+
 def _http_charset(content_type: str | None) -> str | None:
     m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
-    return m.group(1) if m else None
+    return m.group(1) if m and m.group(1).lower() not in _DEFAULT_CHARSETS else None
 
 
 def _capture(response: Response) -> Capture | None:
@@ -96,8 +103,11 @@ class PolicySpider(scrapy.Spider):
 
     def _conditional(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:
         """A GET carrying the validators of the last fetch; 304 reaches the callback instead of the errback."""
+        # dont_filter: this spider already fetches each article once per crawl; Scrapy's duplicate filter would
+        # otherwise drop the second hop of a redirect loop silently, leaving no fetch row and no reason.
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=self.state.validators(url),
-                              cb_kwargs={"kind": kind}, meta={"handle_httpstatus_list": [304], **meta})
+                              cb_kwargs={"kind": kind}, meta={"handle_httpstatus_list": [304], **meta},
+                              dont_filter=True)
 
     def _is_article(self, url: str) -> bool:
         """Patterns see the canonical URL, so '$'-anchored patterns still match links with tracking parameters."""
@@ -213,6 +223,7 @@ class PolicySpider(scrapy.Spider):
             response = failure.value.response
             yield self._note(response, kind, "error", f"HTTP {response.status}")
             return
-        message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        detail = failure.getErrorMessage() or _FAILURE_HINTS.get(failure.type.__name__, "no detail")
+        message = f"{failure.type.__name__}: {detail}"
         robots = failure.check(IgnoreRequest) and "robots" in message.lower()
         yield FetchNote(url=request.url, kind=kind, outcome="skipped" if robots else "error", error=message)
