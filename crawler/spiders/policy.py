@@ -41,7 +41,7 @@ def _header(response: Response, name: str) -> str | None:
 _DEFAULT_CHARSETS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii"}
 
 
-def _http_charset(content_type: str | None) -> str | None:
+def http_charset(content_type: str | None) -> str | None:
     m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
     return m.group(1) if m and m.group(1).lower() not in _DEFAULT_CHARSETS else None
 
@@ -197,7 +197,7 @@ class PolicySpider(scrapy.Spider):
         content_type = _header(response, "Content-Type")
         known = self.state.get(response.request.url if response.request else response.url)
         return ArticlePage(url=response.url, status=response.status, body=response.body, content_type=content_type,
-                           http_charset=_http_charset(content_type), elapsed_ms=_elapsed_ms(response),
+                           http_charset=http_charset(content_type), elapsed_ms=_elapsed_ms(response),
                            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
                            capture=_capture(response), kind=kind, parent_url=parent_url,
                            known_document_id=known.document_id if known else None,
