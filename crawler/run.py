@@ -22,7 +22,7 @@ EXIT_OK, EXIT_CONFIG, EXIT_ABORTED, EXIT_FAILED = 0, 2, 3, 1
 def crawl(source: Source, db_url: str, run_id: int | None, max_pages: int = 0, log_level: str = "INFO",
           backfill: bool = False) -> str:
     """Run one crawl to the end in this process; returns Scrapy's close reason ('finished', 'shutdown', ...)."""
-    db = Database(db_url)
+    db = Database(db_url, migrate=False)  # the CLI / scheduler that spawned this process has migrated already
     with db.unit_of_work() as session:
         source_id = ensure_source(session, source.name, source.title).id
         state = CrawlState.from_known(known_urls(session, source_id))
