@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -37,6 +40,20 @@ def _capture_fields(capture: Capture | None) -> dict[str, Any]:
     return asdict(capture) if capture is not None else {}
 
 
+def _extract_html(body: bytes, url: str, http_charset: str | None, override: str | None) -> Extraction:
+    """Module-level so a worker process can run it."""
+    return extract_page(body, url, http_charset=http_charset, encoding_override=override)
+
+
+def default_workers() -> int:
+    """Extraction processes beside the crawl process; 0 (extract in the crawl process) unless configured.
+
+    Real crawls wait on politeness delays, not on extraction; on the shared 2-CPU benchmark box worker processes
+    gave no gain (BENCHMARKS.md), so they are opt-in via POLICY_ARCHIVE_EXTRACT_WORKERS.
+    """
+    return 0
+
+
 def _unchanged(page: ArticlePage) -> bool:
     """304, or the same bytes as last time: nothing to extract."""
     if page.known_document_id is None:
@@ -46,16 +63,23 @@ def _unchanged(page: ArticlePage) -> bool:
 
 
 class ArchivePipeline:
-    """Each page is its own transaction: a crash loses at most the page in hand."""
+    """Each page is its own transaction: a crash loses at most the page in hand.
+
+    Extraction is CPU work, so it runs in worker processes (`workers`, 0 = in this process) while this process
+    keeps fetching and writing; an attachment waits until its article has been stored, so it can point to it.
+    """
 
     def __init__(self, db_url: str, source_name: str, source_id: int, run_id: int | None, encoding: str,
-                 revisit: RevisitPolicy | None = None) -> None:
+                 revisit: RevisitPolicy | None = None, workers: int = 0) -> None:
         self.db = Database(db_url, migrate=False)
         self.source_name = source_name
         self.source_id = source_id
         self.run_id = run_id
         self.encoding = encoding or None
         self.revisit = revisit or RevisitPolicy(3600, 7 * 86400, 30)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._articles_in_hand: dict[str, asyncio.Future[None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -65,20 +89,52 @@ class ArchivePipeline:
         young, old, days = s.getlist("POLICY_ARCHIVE_REVISIT") or (3600, 7 * 86400, 30)
         return cls(s.get("POLICY_ARCHIVE_DB"), s.get("POLICY_ARCHIVE_SOURCE"), s.getint("POLICY_ARCHIVE_SOURCE_ID"),
                    s.getint("POLICY_ARCHIVE_RUN_ID") or None, s.get("POLICY_ARCHIVE_ENCODING", ""),
-                   RevisitPolicy(int(young), int(old), int(days)))
+                   RevisitPolicy(int(young), int(old), int(days)),
+                   s.getint("POLICY_ARCHIVE_EXTRACT_WORKERS", default_workers()))
 
     def close_spider(self, spider: Any = None) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self.db.dispose()
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, FetchNote):
             self._store_note(item)
         elif isinstance(item, ArticlePage):
             if _unchanged(item):
                 self._store_unchanged(item)
             else:
-                self._store_article(item)
+                await self._process_page(item)
         return item
+
+    async def _process_page(self, page: ArticlePage) -> None:
+        key = canonical_url(page.url)
+        stored: asyncio.Future[None] | None = None
+        if page.kind == "article":  # registered before the first await: its attachments arrive later
+            stored = self._articles_in_hand.setdefault(key, asyncio.get_running_loop().create_future())
+        try:
+            extraction, problem = await self._extract_async(page)
+            parent = self._articles_in_hand.get(canonical_url(page.parent_url)) if page.parent_url else None
+            if parent is not None and not parent.done():
+                await asyncio.shield(parent)
+            self._store_article(page, extraction, problem)
+        finally:
+            if stored is not None and not stored.done():
+                stored.set_result(None)
+            self._articles_in_hand.pop(key, None)
+
+    async def _extract_async(self, page: ArticlePage) -> tuple[Extraction | None, str | None]:
+        if page.kind == "attachment" or not self.workers or page.status != 200 or _rejection(page):
+            return self._extract(page)
+        if self._pool is None:  # spawn: the crawl process runs a reactor and threads that fork would copy
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            extraction = await asyncio.get_running_loop().run_in_executor(
+                self._pool, _extract_html, page.body, page.url, page.http_charset, self.encoding)
+        except Exception as exc:  # a dead worker must not stop the crawl; the page is recorded with the reason
+            logger.exception("extraction worker failed for %s", page.url)
+            return None, f"extraction failed: {type(exc).__name__}: {exc}"
+        return self._checked(extraction)
 
     def _record(self, session: Any, url: str, outcome: str, **fields: Any) -> Any:
         return record_fetch(session, source_id=self.source_id, run_id=self.run_id, url=url, outcome=outcome, **fields)
@@ -117,14 +173,16 @@ class ArchivePipeline:
         else:
             if rejection := _rejection(page):
                 return None, rejection
-            extraction = extract_page(page.body, page.url, http_charset=page.http_charset,
-                                      encoding_override=self.encoding)
+            extraction = _extract_html(page.body, page.url, page.http_charset, self.encoding)
+        return self._checked(extraction)
+
+    @staticmethod
+    def _checked(extraction: Extraction) -> tuple[Extraction | None, str | None]:
         if not extraction.text:
             return extraction, f"no main text ({extraction.reason or 'empty'})"
         return extraction, None
 
-    def _store_article(self, page: ArticlePage) -> None:
-        extraction, problem = self._extract(page)
+    def _store_article(self, page: ArticlePage, extraction: Extraction | None, problem: str | None) -> None:
         fields = self._fields(page, extraction)
         with self.db.unit_of_work() as session:
             if problem:

@@ -29,8 +29,12 @@ def hard_source(base: str, name: str = "hard", **overrides: object) -> str:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cli, object, dict]]:
+    """Extraction in a worker process here (the other crawl tests extract in the crawl process), so attachments
+    must wait for their article to be stored."""
     from replica.site import ReplicaSite
 
+    mp = pytest.MonkeyPatch()
+    mp.setenv("POLICY_ARCHIVE_EXTRACT_WORKERS", "1")
     tmp = tmp_path_factory.mktemp("hard")
     with ReplicaSite(port=0) as site:
         sources = tmp / "sources.toml"
@@ -38,6 +42,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Cli, obj
         cli = Cli(f"sqlite:///{tmp / 'archive.sqlite3'}", sources, tmp / "home")
         run = cli.json("crawl", "hard")
         yield cli, site, run
+    mp.undo()
 
 
 def rows(cli: Cli, sql: str, *args: object) -> list[tuple]:
