@@ -53,20 +53,30 @@ def touch_document(session: Session, document_id: int, seen_at: dt.datetime) -> 
                         .values(last_seen=seen_at))
 
 
+def revisit_at(now: dt.datetime, born: dt.datetime, young_seconds: int, old_seconds: int,
+               young_days: int) -> dt.datetime:
+    """When a document born (published, else first seen) at `born` may be fetched again."""
+    age_days = (now - born).total_seconds() / 86400
+    return now + dt.timedelta(seconds=young_seconds if age_days < young_days else old_seconds)
+
+
+def set_next_check(session: Session, document_id: int, when: dt.datetime) -> None:
+    session.execute(update(Document).where(Document.id == document_id).values(next_check_at=when))
+
+
 def schedule_revisit(session: Session, document_id: int, now: dt.datetime, young_seconds: int, old_seconds: int,
                      young_days: int) -> dt.datetime:
     """Next time the crawler may fetch this document again, from its age (publication date, else first seen)."""
-    doc = session.get(Document, document_id)
-    if doc is None:
+    row = session.execute(
+        select(Document.first_seen, Version.published_on)
+        .outerjoin(Version, Version.id == Document.current_version_id).where(Document.id == document_id)
+    ).one_or_none()
+    if row is None:
         raise LookupError(f"no document {document_id}")
-    published = None
-    if doc.current_version_id is not None:
-        published = session.scalar(select(Version.published_on).where(Version.id == doc.current_version_id))
-    born = dt.datetime.combine(published, dt.time()) if published else doc.first_seen
-    age_days = (now - born).total_seconds() / 86400
-    seconds = young_seconds if age_days < young_days else old_seconds
-    doc.next_check_at = now + dt.timedelta(seconds=seconds)
-    return doc.next_check_at
+    born = dt.datetime.combine(row.published_on, dt.time()) if row.published_on else row.first_seen
+    when = revisit_at(now, born, young_seconds, old_seconds, young_days)
+    set_next_check(session, document_id, when)
+    return when
 
 
 def document_id_for_url(session: Session, url: str) -> int | None:

@@ -54,13 +54,19 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    start = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds of the process and its children, stdout."""
+    start, cpu = time.perf_counter(), _cpu()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-    return elapsed, proc.stdout
+    return elapsed, _cpu() - cpu, proc.stdout
 
 
 def _sources(base: str, concurrency: int) -> str:
@@ -104,22 +110,23 @@ def run(site, tmp: Path, args: argparse.Namespace) -> None:  # noqa: ANN001
            "--sources", str(tmp / "sources.toml")]
     subprocess.run([*cli, "init"], check=True, capture_output=True, env=env, cwd=REPO)
 
-    ta, _ = _timed([sys.executable, __file__, "--bare", str(urls), "--concurrency", str(args.concurrency)], env)
+    ta, ca, _ = _timed([sys.executable, __file__, "--bare", str(urls), "--concurrency", str(args.concurrency)], env)
     mem_a = _peak_mib()
-    tb, out_b = _timed([*cli, "crawl", "bench", "--json"], env)
+    tb, cb, out_b = _timed([*cli, "crawl", "bench", "--json"], env)
     mem_b = _peak_mib()
-    tc, out_c = _timed([*cli, "crawl", "bench", "--json"], env)
+    tc, cc, out_c = _timed([*cli, "crawl", "bench", "--json"], env)
     first, second = json.loads(out_b), json.loads(out_c)
     warc_bytes = sum(f.stat().st_size for f in (tmp / "home" / "warc").glob("*.warc.gz"))
 
     print(f"site: {n} articles on {site.base_url} (replica, generated), concurrency {args.concurrency}, "
           f"{os.cpu_count()} CPUs")
-    print(f"(a) bare scrapy fetch      {ta:7.1f}s  {n / ta:7.1f} pages/s  peak RSS so far {mem_a:6.0f} MiB")
+    print(f"(a) bare scrapy fetch      {ta:7.1f}s  {n / ta:7.1f} pages/s  peak RSS so far {mem_a:6.0f} MiB  "
+          f"CPU {ca:.1f}s")
     print(f"(b) first crawl, ours      {tb:7.1f}s  {n / tb:7.1f} pages/s  peak RSS so far {mem_b:6.0f} MiB  "
           f"({first['pages']} fetches, {first['new_documents']} new documents, {first['errors']} errors, "
-          f"WARC {warc_bytes / 2**20:.1f} MiB)")
+          f"WARC {warc_bytes / 2**20:.1f} MiB) CPU {cb:.1f}s")
     print(f"(c) second crawl, ours     {tc:7.1f}s  {second['pages'] / tc:7.1f} fetches/s  "
-          f"({second['pages']} fetches, {second['new_versions']} new versions)")
+          f"({second['pages']} fetches, {second['new_versions']} new versions) CPU {cc:.1f}s")
     print(f"b/a pages/s ratio {(n / tb) / (n / ta):.2f} (target >= 0.5)   "
           f"c/b wall-time ratio {tc / tb:.3f} (target <= 0.1)   peak RSS of any crawl process {_peak_mib():.0f} MiB")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -12,7 +13,14 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 
 from archive.db import Database
-from archive.fetches import document_id_for_url, mark_attachment, schedule_revisit, touch_document
+from archive.fetches import (
+    document_id_for_url,
+    mark_attachment,
+    revisit_at,
+    schedule_revisit,
+    set_next_check,
+    touch_document,
+)
 from archive.models import utcnow
 from archive.store import record_fetch, store_extraction
 from archive.urls import canonical_url, choose_document_url
@@ -150,9 +158,18 @@ class ArchivePipeline:
                     content_type=page.content_type, etag=page.etag, last_modified=page.last_modified,
                     encoding=extraction.encoding if extraction else None, **_capture_fields(page.capture))
 
-    def _revisit(self, session: Any, document_id: int) -> None:
+    def _revisit(self, session: Any, document_id: int, published: str | None = None, fresh: bool = False) -> None:
+        """Set the document's next check; a just-extracted page gives its own date, so no query is needed."""
         r = self.revisit
-        schedule_revisit(session, document_id, utcnow(), r.young_seconds, r.old_seconds, r.young_days)
+        now = utcnow()
+        if not fresh:
+            schedule_revisit(session, document_id, now, r.young_seconds, r.old_seconds, r.young_days)
+            return
+        try:
+            born = dt.datetime.fromisoformat(published[:10]) if published else now
+        except ValueError:
+            born = now
+        set_next_check(session, document_id, revisit_at(now, born, r.young_seconds, r.old_seconds, r.young_days))
 
     def _store_unchanged(self, page: ArticlePage) -> None:
         assert page.known_document_id is not None
@@ -203,5 +220,5 @@ class ArchivePipeline:
             if page.kind == "attachment":
                 parent = document_id_for_url(session, canonical_url(page.parent_url)) if page.parent_url else None
                 mark_attachment(session, stored.document_id, parent)
-            self._revisit(session, stored.document_id)
+            self._revisit(session, stored.document_id, extraction.metadata.published, fresh=stored.outcome == "new")
         logger.info("%s %s (v%d)", stored.outcome, url, stored.version_number)
