@@ -70,6 +70,7 @@ def test_reprocess_without_a_rule_change_changes_nothing(cli: Cli, site) -> None
     report = cli.json("reprocess", "--source", "demo")
     assert report["checked"] == len(site.articles) and report["changed"] == 0 and report["failed"] == 0
     assert "0 changed" in cli("reprocess").stdout
+    assert cli.json("reprocess", "--since", "2999-01-01")["checked"] == 0
 
 
 def test_reprocess_after_a_rule_change_updates_exactly_the_affected_documents(cli: Cli, site, tmp_path,
