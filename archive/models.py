@@ -81,6 +81,7 @@ class Document(Base):
     version_count: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(16), default="article", server_default="article")  # article | attachment | piece
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"), index=True)  # attachment/piece → its article
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(index=True)  # revisit policy: not re-fetched before
 
     source: Mapped[Source] = relationship(lazy="joined")
     current: Mapped[Version | None] = relationship(foreign_keys=[current_version_id], lazy="raise")
@@ -134,6 +135,10 @@ class Fetch(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(64))
+    payload_digest: Mapped[str | None] = mapped_column(String(80))  # WARC-Payload-Digest of the body ("sha1:…")
+    warc_path: Mapped[str | None] = mapped_column(String(500))  # relative to POLICY_ARCHIVE_HOME/warc
+    warc_offset: Mapped[int | None]  # of the response record (gzip member) in that file
+    warc_length: Mapped[int | None]
 
 
 class Cluster(Base):

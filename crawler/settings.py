@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from crawler.sources import Source
 
-USER_AGENT = "policy-archive/0.1 (+https://github.com/policy-archive/policy-archive; research archive crawler)"
+CONTACT_URL = "https://github.com/policy-archive/policy-archive"
+USER_AGENT = f"policy-archive/0.1 (+{CONTACT_URL}; research archive crawler)"
+
+
+def user_agent(contact_url: str | None = None) -> str:
+    """An identifying User-Agent; POLICY_ARCHIVE_CONTACT_URL lets an operator put their own contact page in it."""
+    contact = contact_url or os.environ.get("POLICY_ARCHIVE_CONTACT_URL") or CONTACT_URL
+    return f"policy-archive/0.1 (+{contact}; research archive crawler)"
+
 
 BASE_SETTINGS: dict[str, Any] = {
     "BOT_NAME": "policy-archive",
@@ -20,19 +30,38 @@ BASE_SETTINGS: dict[str, Any] = {
     "RETRY_ENABLED": True,
     "RETRY_TIMES": 2,
     "DOWNLOAD_TIMEOUT": 30,
-    "DOWNLOAD_MAXSIZE": 20 * 1024 * 1024,
+    "DOWNLOAD_MAXSIZE": 16 * 1024 * 1024,  # no policy page is this big; attachments have their own 10 MiB cap
     "DOWNLOAD_WARNSIZE": 5 * 1024 * 1024,
     "REDIRECT_MAX_TIMES": 10,
     "CONCURRENT_REQUESTS": 16,
+    "RETRY_BACKOFF_BASE": 1.0,  # seconds, doubled per retry (crawler.middlewares.BackoffRetryMiddleware)
+    "RETRY_BACKOFF_MAX": 60.0,
+    "RETRY_AFTER_MAX": 120.0,  # a Retry-After longer than this ends the attempt (recorded as an error)
+    "DOWNLOAD_FAIL_ON_DATALOSS": True,  # a truncated body is an error, not a short page
+    "DOWNLOADER_MIDDLEWARES": {
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawler.middlewares.BackoffRetryMiddleware": 550,
+        "crawler.middlewares.CrawlDelayMiddleware": 101,  # after robots.txt (100) has been read
+        "crawler.warc.WarcCaptureMiddleware": 950,  # next to the downloader: raw responses, before decompression
+    },
     "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},
     "LOG_LEVEL": "INFO",
     "HTTPERROR_ALLOW_ALL": False,
 }
 
 
-def settings_for(source: Source, *, db_url: str, source_id: int, run_id: int | None) -> dict[str, Any]:
+def settings_for(source: Source, *, db_url: str, source_id: int, run_id: int | None,
+                 warc_dir: Path | None = None) -> dict[str, Any]:
     settings = dict(BASE_SETTINGS)
+    revisit = source.revisit
     settings.update({
+        "USER_AGENT": user_agent(),
+        "DOWNLOAD_TIMEOUT": source.download_timeout_seconds,
+        "POLICY_ARCHIVE_WARC_DIR": str(warc_dir) if warc_dir else "",
+        # extraction processes beside the crawl (0, the default, = extract in the crawl process)
+        **({"POLICY_ARCHIVE_EXTRACT_WORKERS": int(os.environ["POLICY_ARCHIVE_EXTRACT_WORKERS"])}
+           if os.environ.get("POLICY_ARCHIVE_EXTRACT_WORKERS") else {}),
+        "POLICY_ARCHIVE_REVISIT": [revisit.young_seconds, revisit.old_seconds, revisit.young_days],
         "DOWNLOAD_DELAY": source.download_delay,
         "AUTOTHROTTLE_START_DELAY": max(source.download_delay, 0.1) if source.download_delay else 0.0,
         "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,

@@ -49,12 +49,25 @@ class Schedule:
         return CronTrigger.from_crontab(self.expr, timezone=timezone)  # cron fires at wall-clock times: no jitter
 
 
-def _duration(value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+def _duration(value: Any, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if isinstance(value, int) and not isinstance(value, bool) and value >= low:
         return value
-    if isinstance(value, str) and (m := DURATION_RE.match(value.strip())) and int(m.group(1)) > 0:
+    if isinstance(value, str) and (m := DURATION_RE.match(value.strip())) and int(m.group(1)) >= low:
         return int(m.group(1)) * UNIT_SECONDS[m.group(2) or "s"]
     raise ValueError(f"{value!r} is not a duration such as 900, '15m' or '1h'")
+
+
+@dataclass(frozen=True)
+class RevisitPolicy:
+    """When an archived article is fetched again: young ones often, old ones rarely (0 = every crawl)."""
+
+    young_seconds: int
+    old_seconds: int
+    young_days: int
+
+    def interval(self, age_days: float) -> int:
+        return self.young_seconds if age_days < self.young_days else self.old_seconds
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,11 @@ class Source:
     concurrency: int = 2  # parallel requests per domain
     time_limit: int | str = "30m"  # wall-clock limit of one crawl; the crawl is killed and recorded past it
     max_pages: int = 0  # articles per crawl, 0 = no limit
+    revisit_young: int | str = "1h"  # archived articles younger than young_days are re-checked this often (0 = always)
+    revisit_old: int | str = "7d"  # older ones this often; a newer sitemap <lastmod> makes any article due at once
+    young_days: int = 30
+    download_timeout: int | str = "30s"
+    backfill_depth: int = 0  # listing pages walked by `crawl --backfill` (0 = until the last page)
     _schedule: Schedule = field(default=Schedule("every 6h", 21600), repr=False, compare=False)
 
     @property
@@ -84,6 +102,14 @@ class Source:
     @property
     def time_limit_seconds(self) -> int:
         return _duration(self.time_limit)
+
+    @property
+    def revisit(self) -> RevisitPolicy:
+        return RevisitPolicy(_duration(self.revisit_young, True), _duration(self.revisit_old, True), self.young_days)
+
+    @property
+    def download_timeout_seconds(self) -> int:
+        return _duration(self.download_timeout)
 
 
 LIST_FIELDS = {"allowed_domains", "start_urls", "follow_patterns", "article_patterns", "feeds", "sitemaps", "keywords"}
@@ -108,7 +134,9 @@ def _check_field(key: str, value: Any) -> Any:
                     raise ValueError(f"{url!r} is not an http(s) URL")
         return value
     expected = {"name": str, "title": str, "schedule": str, "encoding": str, "enabled": bool,
-                "download_delay": (int, float), "concurrency": int, "max_pages": int, "time_limit": (int, str)}[key]
+                "download_delay": (int, float), "concurrency": int, "max_pages": int, "time_limit": (int, str),
+                "revisit_young": (int, str), "revisit_old": (int, str), "young_days": int,
+                "download_timeout": (int, str), "backfill_depth": int}[key]
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         raise ValueError(f"has the wrong type ({type(value).__name__})")
     if key == "encoding" and value:
@@ -118,10 +146,13 @@ def _check_field(key: str, value: Any) -> Any:
             codecs.lookup(value)
         except LookupError:
             raise ValueError(f"unknown encoding {value!r}") from None
-    if key in {"download_delay", "max_pages"} and value < 0 or key == "concurrency" and value < 1:
+    if key in {"download_delay", "max_pages", "young_days", "backfill_depth"} and value < 0 \
+            or key == "concurrency" and value < 1:
         raise ValueError(f"{value!r} is out of range")
-    if key == "time_limit":
+    if key in {"time_limit", "download_timeout"}:
         _duration(value)
+    if key in {"revisit_young", "revisit_old"}:
+        _duration(value, allow_zero=True)
     return value
 
 

@@ -16,11 +16,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--per-page", type=int, default=10)
+    parser.add_argument("--generated", type=int, default=0, metavar="N",
+                        help="serve N generated articles instead of the bundled ones (benchmarks)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with ReplicaSite(args.host, args.port, per_page=args.per_page) as site:
+    articles = None
+    if args.generated:
+        from replica.generated import generate_articles
+
+        articles = generate_articles(args.generated)
+    with ReplicaSite(args.host, args.port, articles=articles, per_page=args.per_page) as site:
         print(f"replica site at {site.base_url}/ (Ctrl-C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()

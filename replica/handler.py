@@ -73,6 +73,10 @@ class ReplicaHandler(BaseHTTPRequestHandler):
             self._listing(int(match.group(1) or 0))
         elif path.startswith("/broken/"):
             self._broken(path)
+        elif path.startswith("/hard/"):
+            from replica import hard
+
+            hard.serve(self, path)
         elif path in ("/private/", pages.PRIVATE_PATH):
             self._html(pages.private())
         else:
@@ -87,7 +91,7 @@ class ReplicaHandler(BaseHTTPRequestHandler):
         elif path == "/about.html":
             self._html(pages.about())
         elif path == "/robots.txt":
-            self._send(200, pages.robots(site.base_url).encode(), "text/plain; charset=utf-8")
+            self._send(200, pages.robots(site.base_url, site.crawl_delay).encode(), "text/plain; charset=utf-8")
         elif path == "/sitemap.xml":
             body = pages.sitemap(site.base_url, site.articles, site.last_modified())
             self._send(200, body.encode(), "application/xml; charset=utf-8")

@@ -91,8 +91,9 @@ def not_found(path: str) -> str:
     return _page("404 页面不存在", f'<div class="main"><h2>404</h2><p>您访问的页面 {escape(path)} 不存在。</p></div>')
 
 
-def robots(base_url: str) -> str:
-    return f"User-agent: *\nAllow: /\nDisallow: /private/\n\nSitemap: {base_url}/sitemap.xml\n"
+def robots(base_url: str, crawl_delay: float | None = None) -> str:
+    delay = f"Crawl-delay: {crawl_delay:g}\n" if crawl_delay else ""
+    return f"User-agent: *\nAllow: /\nDisallow: /private/\n{delay}\nSitemap: {base_url}/sitemap.xml\n"
 
 
 def sitemap(base_url: str, articles: Sequence[ReplicaArticle], lastmod: dict[int, datetime]) -> str:

@@ -54,12 +54,16 @@ class ReplicaSite:
         port: int = 0,
         articles: Iterable[ReplicaArticle] | None = None,
         per_page: int = 10,
+        crawl_delay: float | None = None,
     ) -> None:
         if per_page < 1:
             raise ValueError("per_page must be at least 1")
         self.host = host
         self.port = port
         self.per_page = per_page
+        self.crawl_delay = crawl_delay  # announced in robots.txt when set
+        self.stopping = threading.Event()  # wakes handlers that hang on purpose
+        self._hits: dict[str, int] = {}
         self._initial = list(ARTICLES if articles is None else articles)
         self._lock = threading.RLock()
         self._articles: dict[int, ReplicaArticle] = {}
@@ -76,6 +80,7 @@ class ReplicaSite:
 
         if self._server is not None:
             return self
+        self.stopping.clear()
         server = _Server((self.host, self.port), ReplicaHandler)
         server.site = self  # type: ignore[attr-defined]
         self._server = server
@@ -89,6 +94,7 @@ class ReplicaSite:
         server, thread = self._server, self._thread
         if server is None:
             return
+        self.stopping.set()
         server.shutdown()
         server.server_close()
         if thread is not None:
@@ -165,6 +171,7 @@ class ReplicaSite:
     def reset(self) -> None:
         """Back to the articles the site was created with (validators keep moving forward)."""
         self._load(self._initial)
+        self.reset_faults()
 
     # --- request log ----------------------------------------------------------------------------
 
@@ -181,6 +188,16 @@ class ReplicaSite:
     def clear_requests(self) -> None:
         with self._lock:
             self._requests.clear()
+
+    def hit(self, path: str) -> int:
+        """Count a request to a fault endpoint; the count decides its answer (429 first, 500 twice, ...)."""
+        with self._lock:
+            self._hits[path] = self._hits.get(path, 0) + 1
+            return self._hits[path]
+
+    def reset_faults(self) -> None:
+        with self._lock:
+            self._hits.clear()
 
     # --- pages ----------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from crawler.sources import default_sources_path
 from scheduler import render
 from scheduler.cli_context import Context, fail
 from scheduler.cli_docs import clusters_app, docs_app, export_command, extract_command, search_command
+from scheduler.cli_reprocess import reprocess_command
 
 app = typer.Typer(help="Crawl, clean and archive Chinese policy publications.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -24,6 +25,7 @@ app.command("export")(export_command)
 app.command("extract")(extract_command)
 app.add_typer(clusters_app, name="clusters")
 app.command("search")(search_command)
+app.command("reprocess")(reprocess_command)
 
 
 @app.callback()
@@ -70,6 +72,7 @@ def crawl(
     max_pages: Annotated[int, typer.Option(help="Stop after this many articles (0 = no limit).")] = 0,
     time_limit: Annotated[int | None, typer.Option(help="Wall-clock limit in seconds.")] = None,
     json: Annotated[bool, typer.Option("--json", help="Print the run as JSON.")] = False,
+    backfill: Annotated[bool, typer.Option(help="Walk every listing page (up to the source's backfill_depth).")] = False,
 ) -> None:
     """Crawl one source now and archive what changed."""
     from scheduler.jobs import CrawlRequest, run_crawl
@@ -77,7 +80,7 @@ def crawl(
     c: Context = ctx.obj
     src = c.source(source)
     database = c.database()
-    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit)
+    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit, backfill=backfill)
     if json:
         render.print_json(run_crawl(database, request))
         return

@@ -32,6 +32,7 @@ class CrawlRequest:
     trigger: str = "manual"
     max_pages: int = 0
     time_limit: int | None = None  # seconds; default from the source
+    backfill: bool = False  # walk every listing page instead of stopping at the first all-known one
 
 
 def _log_path(source: str, run_id: int) -> Path:
@@ -97,6 +98,8 @@ def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = N
     log = _log_path(source.name, run_id)
     cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
            "--db", db.url, "--run-id", str(run_id), "--max-pages", str(request.max_pages)]
+    if request.backfill:
+        cmd.append("--backfill")
     timed_out, code = False, None
     try:
         with log.open("wb") as out:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -14,8 +16,14 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from archive.urls import canonical_url
-from crawler.items import ArticlePage, FetchNote
+from crawler.discovery import attachment_links, next_links, trs_next_page
+from crawler.items import ArticlePage, Capture, FetchNote
 from crawler.sources import Source
+from crawler.state import CrawlState, parse_lastmod
+
+ATTACHMENT_MAXSIZE = 10 * 1024 * 1024
+_FAILURE_HINTS = {"ResponseDataLossError": "connection closed before the whole body arrived (truncated)",
+                  "ResponseFailed": "connection failed while reading the response"}
 
 
 def _elapsed_ms(response: Response) -> int | None:
@@ -28,19 +36,35 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _http_charset(content_type: str | None) -> str | None:
+# Servers (Apache, Tomcat) label everything ISO-8859-1 by default; on a Chinese page that label is never meant,
+# and trusting it turns GBK text into mojibake, so it counts as no label at all.
+_DEFAULT_CHARSETS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii"}
+
+
+def http_charset(content_type: str | None) -> str | None:
     m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
-    return m.group(1) if m else None
+    return m.group(1) if m and m.group(1).lower() not in _DEFAULT_CHARSETS else None
+
+
+def _capture(response: Response) -> Capture | None:
+    pointer = response.meta.get("warc")
+    if pointer is None:
+        return None
+    return Capture(pointer.path, pointer.offset, pointer.length, pointer.payload_digest)
 
 
 class PolicySpider(scrapy.Spider):
     name = "policy"
 
-    def __init__(self, source: Source, max_pages: int = 0, **kwargs: Any) -> None:
+    def __init__(self, source: Source, max_pages: int = 0, state: CrawlState | None = None, backfill: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
         self.max_pages = max_pages or source.max_pages
+        self.state = state or CrawlState()
+        self.backfill = backfill
+        self.not_due = 0  # known articles left alone by the revisit policy
         self._articles_seen: set[str] = set()
         # no allow_domains here: LinkExtractor compares it with host:port, so it drops every link of a site on a port
         self._links = LinkExtractor(unique=True)
@@ -53,22 +77,37 @@ class PolicySpider(scrapy.Spider):
                 if request := self._article_request(url):
                     yield request
                 continue
-            yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error, cb_kwargs={"kind": "listing"})
+            yield self._listing_request(url)
         for url in self.source.feeds:
             yield scrapy.Request(url, callback=self.parse_feed, errback=self.on_error, cb_kwargs={"kind": "feed"})
         for url in self.source.sitemaps:
             yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
                                  cb_kwargs={"kind": "sitemap"})
 
-    def _article_request(self, url: str) -> scrapy.Request | None:
-        """One request per canonical article URL per crawl (tracking parameters dropped), up to max_pages."""
+    def _listing_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(canonical_url(url), callback=self.parse_listing, errback=self.on_error,
+                              cb_kwargs={"kind": "listing"})
+
+    def _article_request(self, url: str, lastmod: dt.datetime | None = None) -> scrapy.Request | None:
+        """One request per canonical article URL per crawl, when the revisit policy says it is due."""
         key = canonical_url(url)
         if key in self._articles_seen:
             return None
         if self.max_pages and len(self._articles_seen) >= self.max_pages:
             return None
         self._articles_seen.add(key)
-        return scrapy.Request(key, callback=self.parse_article, errback=self.on_error, cb_kwargs={"kind": "article"})
+        if not self.state.due(key, lastmod):
+            self.not_due += 1
+            return None
+        return self._conditional(key, self.parse_article, "article")
+
+    def _conditional(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:
+        """A GET carrying the validators of the last fetch; 304 reaches the callback instead of the errback."""
+        # dont_filter: this spider already fetches each article once per crawl; Scrapy's duplicate filter would
+        # otherwise drop the second hop of a redirect loop silently, leaving no fetch row and no reason.
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=self.state.validators(url),
+                              cb_kwargs={"kind": kind}, meta={"handle_httpstatus_list": [304], **meta},
+                              dont_filter=True)
 
     def _is_article(self, url: str) -> bool:
         """Patterns see the canonical URL, so '$'-anchored patterns still match links with tracking parameters."""
@@ -82,22 +121,37 @@ class PolicySpider(scrapy.Spider):
     def _note(self, response: Response, kind: str, outcome: str = "listing", error: str | None = None) -> FetchNote:
         return FetchNote(url=response.url, kind=kind, outcome=outcome, status=response.status, error=error,
                          elapsed_ms=_elapsed_ms(response), size=len(response.body),
-                         content_type=_header(response, "Content-Type"))
+                         content_type=_header(response, "Content-Type"), capture=_capture(response))
+
+    def _keep_paginating(self, response: Response, articles: list[str]) -> bool:
+        """Stop once a page holds only archived articles, unless back-filling (then up to backfill_depth)."""
+        if self.backfill:
+            depth = self.source.backfill_depth
+            return not depth or response.meta.get("depth", 0) < depth
+        return not articles or not all(self.state.is_known(u) for u in articles)
 
     def parse_listing(self, response: Response, kind: str) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             yield self._note(response, kind, "error", "listing is not a text page")
             return
         yield self._note(response, kind)
+        articles, listings = [], []
         for link in self._links.extract_links(response):
             if not self._allowed(link.url):
                 continue
             if self._is_article(link.url):
-                if request := self._article_request(link.url):
-                    yield request
+                articles.append(link.url)
             elif self._is_listing(link.url):
-                yield scrapy.Request(canonical_url(link.url), callback=self.parse_listing, errback=self.on_error,
-                                     cb_kwargs={"kind": "listing"})
+                listings.append(link.url)
+        for url in articles:
+            if request := self._article_request(url):
+                yield request
+        if not self._keep_paginating(response, articles):
+            return
+        trs = trs_next_page(response)
+        for url in dict.fromkeys(canonical_url(u) for u in [*([trs] if trs else []), *next_links(response), *listings]):
+            if self._allowed(url) and not self._is_article(url):
+                yield self._listing_request(url)
 
     def parse_feed(self, response: Response, kind: str) -> Iterator[Any]:
         yield self._note(response, kind)
@@ -106,11 +160,13 @@ class PolicySpider(scrapy.Spider):
         except ValueError as exc:
             yield self._note(response, kind, "error", f"unparseable feed: {exc}")
             return
-        links = selector.xpath("//*[local-name()='item']/*[local-name()='link']/text()"
-                               " | //*[local-name()='entry']/*[local-name()='link']/@href").getall()
-        for link in links:
+        entries = selector.xpath("//*[local-name()='item' or local-name()='entry']")
+        for entry in entries:
+            link = (entry.xpath("./*[local-name()='link']/@href").get()
+                    or entry.xpath("./*[local-name()='link']/text()").get() or "")
+            updated = entry.xpath("./*[local-name()='updated']/text()").get()
             url = response.urljoin(link.strip())
-            if self._allowed(url) and (request := self._article_request(url)):
+            if link.strip() and self._allowed(url) and (request := self._article_request(url, parse_lastmod(updated))):
                 yield request
 
     def parse_sitemap(self, response: Response, kind: str) -> Iterator[Any]:
@@ -128,18 +184,37 @@ class PolicySpider(scrapy.Spider):
             if sitemap.type == "sitemapindex":
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error,
                                      cb_kwargs={"kind": "sitemap"})
-            elif self._is_article(url) and self._allowed(url) and (request := self._article_request(url)):
-                yield request
+            elif self._is_article(url) and self._allowed(url):
+                lastmod = parse_lastmod(entry.get("lastmod") or entry.get("publication_date"))
+                if request := self._article_request(url, lastmod):
+                    yield request
 
     def _allowed(self, url: str) -> bool:
         host = scrapy.utils.url.parse_url(url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in self.source.allowed_domains)
 
-    def parse_article(self, response: Response, kind: str) -> Iterator[Any]:
+    def _page(self, response: Response, kind: str, parent_url: str | None = None) -> ArticlePage:
         content_type = _header(response, "Content-Type")
-        yield ArticlePage(url=response.url, status=response.status, body=response.body, content_type=content_type,
-                          http_charset=_http_charset(content_type), elapsed_ms=_elapsed_ms(response),
-                          etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"))
+        known = self.state.get(response.request.url if response.request else response.url)
+        return ArticlePage(url=response.url, status=response.status, body=response.body, content_type=content_type,
+                           http_charset=http_charset(content_type), elapsed_ms=_elapsed_ms(response),
+                           etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+                           capture=_capture(response), kind=kind, parent_url=parent_url,
+                           known_document_id=known.document_id if known else None,
+                           known_digest=known.payload_digest if known else None)
+
+    def parse_article(self, response: Response, kind: str) -> Iterator[Any]:
+        yield self._page(response, kind)
+        if response.status != 200 or not isinstance(response, TextResponse):
+            return
+        for url, _text in attachment_links(response):
+            if self._allowed(url) and canonical_url(url) not in self._articles_seen:
+                self._articles_seen.add(canonical_url(url))
+                yield self._conditional(canonical_url(url), self.parse_attachment, "attachment",
+                                        download_maxsize=ATTACHMENT_MAXSIZE, parent_url=response.url)
+
+    def parse_attachment(self, response: Response, kind: str) -> Iterator[Any]:
+        yield self._page(response, kind, parent_url=response.meta.get("parent_url"))
 
     def on_error(self, failure: Any) -> Iterator[FetchNote]:
         request = failure.request
@@ -148,8 +223,7 @@ class PolicySpider(scrapy.Spider):
             response = failure.value.response
             yield self._note(response, kind, "error", f"HTTP {response.status}")
             return
-        from scrapy.exceptions import IgnoreRequest
-
-        outcome = "skipped" if failure.check(IgnoreRequest) else "error"
-        message = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        yield FetchNote(url=request.url, kind=kind, outcome=outcome, error=message)
+        detail = failure.getErrorMessage() or _FAILURE_HINTS.get(failure.type.__name__, "no detail")
+        message = f"{failure.type.__name__}: {detail}"
+        robots = failure.check(IgnoreRequest) and "robots" in message.lower()
+        yield FetchNote(url=request.url, kind=kind, outcome="skipped" if robots else "error", error=message)

@@ -92,3 +92,44 @@ def test_non_text_listing_is_recorded_as_error() -> None:
                                     request=Request("http://gov.example.cn/list/index.html"))
     notes = [o for o in _spider().parse_listing(response, kind="listing") if isinstance(o, FetchNote)]
     assert notes[0].outcome == "error" and "not a text page" in notes[0].error
+
+
+def _known_state(*urls: str, due: bool = False):  # noqa: ANN202
+    import datetime as dt
+
+    from archive.fetches import KnownUrl
+    from crawler.state import CrawlState
+
+    now = dt.datetime(2026, 1, 1)
+    check = now - dt.timedelta(hours=1) if due else now + dt.timedelta(days=3)
+    known = {u: KnownUrl(u, i + 1, now - dt.timedelta(days=1), f'"e{i}"', None, "sha1:A", check)
+             for i, u in enumerate(urls)}
+    return CrawlState(known, now)
+
+
+def test_all_known_listing_stops_paginating_unless_backfilling() -> None:
+    known = _known_state("http://gov.example.cn/art/2024/1.html", "http://gov.example.cn/art/2024/2.html")
+    source = parse_sources(SOURCES)["gov"]
+    response = _response("http://gov.example.cn/list/index.html", LISTING)
+    articles, listings, _ = _split(list(PolicySpider(source, state=known).parse_listing(response, kind="listing")))
+    assert articles == [] and listings == []  # known and not due: nothing to fetch, no next page
+    backfill = PolicySpider(source, state=known, backfill=True)
+    assert _split(list(backfill.parse_listing(response, kind="listing")))[1] == ["http://gov.example.cn/list/index_1.html"]
+
+
+def test_due_known_article_is_requested_with_its_validators() -> None:
+    known = _known_state("http://gov.example.cn/art/2024/1.html", due=True)
+    spider = PolicySpider(parse_sources(SOURCES)["gov"], state=known)
+    out = list(spider.parse_listing(_response("http://gov.example.cn/list/index.html", LISTING), kind="listing"))
+    requests = {o.url: o for o in out if isinstance(o, scrapy.Request) and o.callback.__name__ == "parse_article"}
+    assert requests["http://gov.example.cn/art/2024/1.html"].headers.get("If-None-Match") == b'"e0"'
+    assert requests["http://gov.example.cn/art/2024/1.html"].meta["handle_httpstatus_list"] == [304]
+    assert b"If-None-Match" not in requests["http://gov.example.cn/art/2024/2.html"].headers  # never fetched
+    assert _split(out)[1] == ["http://gov.example.cn/list/index_1.html"]  # page 1 holds an unknown article
+
+
+def test_trs_listing_follows_the_javascript_pager() -> None:
+    page = LISTING.replace('<a href="/list/index_1.html">下一页</a>', "") + \
+        '<script>createPageHTML(3, 0, "index", "html");</script>'
+    out = list(_spider().parse_listing(_response("http://gov.example.cn/list/index.html", page), kind="listing"))
+    assert _split(out)[1] == ["http://gov.example.cn/list/index_1.html"]

@@ -51,6 +51,10 @@ def test_article_paragraphs_survive_cleaning(cli: Cli, site) -> None:
 
 
 def test_recrawl_unchanged_adds_fetches_but_no_versions(cli: Cli, site) -> None:
+    from tests.conftest import demo_source_toml
+
+    # revisit every crawl (the default policy would leave these old articles alone for days)
+    cli.sources.write_text(demo_source_toml(site.base_url, revisit_young=0, revisit_old=0), encoding="utf-8")
     cli.json("crawl", "demo")
     second = cli.json("crawl", "demo")
     assert second["status"] == "ok"
@@ -60,6 +64,8 @@ def test_recrawl_unchanged_adds_fetches_but_no_versions(cli: Cli, site) -> None:
         assert conn.execute("select count(*) from version").fetchone()[0] == len(site.articles)
         per_url = conn.execute("select count(*) from fetch where kind='article' group by url").fetchall()
         assert {n for (n,) in per_url} == {2}
+        statuses = conn.execute("select status, outcome from fetch where kind='article' and run_id=2").fetchall()
+        assert set(statuses) == {(304, "unchanged")}  # conditional requests: nothing re-extracted
 
 
 def test_changed_article_gets_exactly_one_new_version(cli: Cli, site) -> None:

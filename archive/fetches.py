@@ -1,0 +1,129 @@
+"""Crawler-facing reads and writes: what was fetched before, revisit times, attachments, WARC-backed fetches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from archive.models import Document, Fetch, Source, Version
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """The last fetch of a URL that carried a body and became a document: validators, digest, revisit time."""
+
+    url: str
+    document_id: int
+    fetched_at: dt.datetime
+    etag: str | None
+    last_modified: str | None
+    payload_digest: str | None
+    next_check_at: dt.datetime | None
+
+
+def known_urls(session: Session, source_id: int) -> dict[str, KnownUrl]:
+    """Every article/attachment URL of a source that was archived, keyed by fetch URL (one query)."""
+    latest = (
+        select(func.max(Fetch.id).label("id"))
+        .where(Fetch.source_id == source_id, Fetch.document_id.is_not(None), Fetch.status == 200,
+               Fetch.kind.in_(("article", "attachment")))
+        .group_by(Fetch.url)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Fetch.url, Fetch.document_id, Fetch.fetched_at, Fetch.etag, Fetch.last_modified, Fetch.payload_digest,
+               Document.next_check_at)
+        .join(latest, latest.c.id == Fetch.id)
+        .join(Document, Document.id == Fetch.document_id)
+    ).all()
+    return {r.url: KnownUrl(*r) for r in rows}
+
+
+def touch_document(session: Session, document_id: int, seen_at: dt.datetime) -> None:
+    """An unchanged re-fetch (304 or identical bytes): the current version was seen again."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        return
+    doc.last_seen = max(doc.last_seen, seen_at)
+    if doc.current_version_id is not None:
+        session.execute(update(Version).where(Version.id == doc.current_version_id, Version.last_seen < seen_at)
+                        .values(last_seen=seen_at))
+
+
+def revisit_at(now: dt.datetime, born: dt.datetime, young_seconds: int, old_seconds: int,
+               young_days: int) -> dt.datetime:
+    """When a document born (published, else first seen) at `born` may be fetched again."""
+    age_days = (now - born).total_seconds() / 86400
+    return now + dt.timedelta(seconds=young_seconds if age_days < young_days else old_seconds)
+
+
+def set_next_check(session: Session, document_id: int, when: dt.datetime) -> None:
+    session.execute(update(Document).where(Document.id == document_id).values(next_check_at=when))
+
+
+def schedule_revisit(session: Session, document_id: int, now: dt.datetime, young_seconds: int, old_seconds: int,
+                     young_days: int) -> dt.datetime:
+    """Next time the crawler may fetch this document again, from its age (publication date, else first seen)."""
+    row = session.execute(
+        select(Document.first_seen, Version.published_on)
+        .outerjoin(Version, Version.id == Document.current_version_id).where(Document.id == document_id)
+    ).one_or_none()
+    if row is None:
+        raise LookupError(f"no document {document_id}")
+    born = dt.datetime.combine(row.published_on, dt.time()) if row.published_on else row.first_seen
+    when = revisit_at(now, born, young_seconds, old_seconds, young_days)
+    set_next_check(session, document_id, when)
+    return when
+
+
+def document_id_for_url(session: Session, url: str) -> int | None:
+    """The document a URL was last archived as (the fetch URL may differ from the canonical document URL)."""
+    doc_id = session.scalar(select(Document.id).where(Document.url == url))
+    if doc_id is not None:
+        return doc_id
+    return session.scalar(select(Fetch.document_id).where(Fetch.url == url, Fetch.document_id.is_not(None))
+                          .order_by(Fetch.id.desc()).limit(1))
+
+
+def mark_attachment(session: Session, document_id: int, parent_id: int | None) -> None:
+    session.execute(update(Document).where(Document.id == document_id).values(kind="attachment", parent_id=parent_id))
+
+
+@dataclass(frozen=True)
+class CapturedFetch:
+    """A fetch whose response is in a WARC file, with the document it produced."""
+
+    fetch_id: int
+    url: str
+    kind: str
+    source_id: int
+    document_id: int
+    warc_path: str
+    warc_offset: int
+    warc_length: int
+    content_type: str | None
+    fetched_at: dt.datetime
+
+
+def captured_fetches(session: Session, source: str | None = None,
+                     since: dt.datetime | None = None) -> list[CapturedFetch]:
+    """For each document, the newest fetch with a body in a WARC (what `reprocess` re-extracts)."""
+    latest = (
+        select(func.max(Fetch.id).label("id"))
+        .where(Fetch.document_id.is_not(None), Fetch.warc_path.is_not(None), Fetch.status == 200)
+        .group_by(Fetch.document_id)
+    )
+    if since is not None:
+        latest = latest.where(Fetch.fetched_at >= since)
+    if source is not None:
+        latest = latest.join(Source, Source.id == Fetch.source_id).where(Source.name == source)
+    sub = latest.subquery()
+    rows = session.execute(
+        select(Fetch.id, Fetch.url, Fetch.kind, Fetch.source_id, Fetch.document_id, Fetch.warc_path,
+               Fetch.warc_offset, Fetch.warc_length, Fetch.content_type, Fetch.fetched_at)
+        .join(sub, sub.c.id == Fetch.id).order_by(Fetch.id)
+    ).all()
+    return [CapturedFetch(*r) for r in rows]
