@@ -7,7 +7,7 @@ import logging
 from corpus.clean import clean_text
 from corpus.dates import date_from_url
 from corpus.decode import decode_html, looks_binary
-from corpus.extract import extract_main
+from corpus.extract import extract_main, parse_html
 from corpus.fingerprint import text_hash
 from corpus.metadata import merge_metadata
 from corpus.normalize import normalize_text
@@ -47,10 +47,11 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
     html = body[:MAX_HTML_CHARS]
     if not html.strip():
         return _empty("empty input", encoding)
-    facts = extract_main(html, url)
+    tree = parse_html(html)
+    facts = extract_main(tree, url)
     cleaned = clean_text(facts.text, title=facts.title)
     if len(cleaned.text) < MIN_BODY_CHARS:
-        broad = extract_main(html, url, precise=False)
+        broad = extract_main(tree, url, precise=False)
         broad_cleaned = clean_text(broad.text, title=broad.title)
         if len(broad_cleaned.text) > len(cleaned.text):
             facts, cleaned = broad, broad_cleaned
