@@ -122,3 +122,9 @@ class Fetch(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(64))
+
+
+# Registered on Base.metadata here so Alembic's autogenerate and create_all see it; defined in its own module.
+from archive.models_boilerplate import LearnedLine  # noqa: E402
+
+__all__ = ["Base", "CrawlRun", "Document", "Fetch", "LearnedLine", "Source", "Version", "utcnow"]

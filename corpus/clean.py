@@ -31,22 +31,35 @@ class _Pass:
     meta_lines: list[str] = field(default_factory=list)
 
 
-def clean_text(text: str, title: str | None = None) -> Cleaned:
+@dataclass(frozen=True)
+class Learned:
+    """Lines learned as one source's boilerplate (match_key form) and the rule name removals carry."""
+
+    keys: frozenset[str] = frozenset()
+    rule: str = "learned"
+
+
+def clean_text(text: str, title: str | None = None, *, boilerplate: frozenset[str] = frozenset(),
+               boilerplate_rule: str = "learned") -> Cleaned:
     """Body without junk lines (original script, one paragraph per line), facts of its meta lines, and removals.
 
+    `boilerplate` holds lines learned from one source's pages (corpus.boilerplate, in match_key form); they go
+    with kind "learned" and rule `boilerplate_rule` (e.g. "learned:gov-zhengce") after the data rules had their say.
     Pure and idempotent; never raises and never returns more text than it got (on an internal error the input
     comes back unchanged, logged, rather than losing a document).
     """
     try:
-        return _clean(text or "", title)
+        return _clean(text or "", title, Learned(boilerplate, boilerplate_rule))
     except Exception:  # noqa: BLE001 - a cleaning bug must not lose the document; it is logged and visible
         logger.exception("clean_text failed; returning the body uncleaned")
         return Cleaned(text=text or "", metadata=Metadata(title=title))
 
 
-def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...]) -> _Pass:
-    """One pass of the rules over `lines` (already stripped and repaired)."""
+def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...],
+                learned: Learned | None = None) -> _Pass:
+    """One pass of the rules (then the learned lines) over `lines` (already stripped and repaired)."""
     result = _Pass()
+    learned = learned or Learned()
     title_key = _loose(title) if title else None
     active: Rule | None = None  # a matched rule whose `follow` lines may come next
     for line in lines:
@@ -62,6 +75,9 @@ def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...]) ->
             rule = active
         elif rule is None:
             active = None
+        if rule is None and key in learned.keys:
+            result.removed.append(Removal(line=line, kind="learned", rule=learned.rule))
+            continue
         if rule is None:
             result.kept.append(line)
             continue
@@ -73,13 +89,13 @@ def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...]) ->
     return result
 
 
-def _clean(text: str, title: str | None) -> Cleaned:
+def _clean(text: str, title: str | None, learned: Learned) -> Cleaned:
     rules = load_rules()
     lines = _prepare(text)
     removed: list[Removal] = []
     meta_lines: list[str] = []
     for _ in range(_MAX_PASSES):
-        result = clean_lines(lines, title, rules)
+        result = clean_lines(lines, title, rules, learned)
         kept = rejoin_chunks(result.kept)
         removed += result.removed
         meta_lines += result.meta_lines

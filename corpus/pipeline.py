@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 
 from corpus.clean import clean_text
+from corpus.compilation import split_compilation, toc_titles
 from corpus.dates import date_from_url
 from corpus.decode import decode_html, looks_binary
 from corpus.extract import extract_main, parse_html
 from corpus.fingerprint import text_hash
 from corpus.metadata import merge_metadata
 from corpus.normalize import normalize_text
-from corpus.types import Extraction, Metadata
+from corpus.types import Extraction, Metadata, Piece
 
 logger = logging.getLogger(__name__)
 
@@ -24,17 +25,24 @@ MIN_BODY_CHARS = 200
 
 
 def extract_page(body: bytes | str, url: str | None = None, *, http_charset: str | None = None,
-                 encoding_override: str | None = None) -> Extraction:
-    """Everything the archive stores for one page; never raises (an unusable page gives text="" and a reason)."""
+                 encoding_override: str | None = None, boilerplate: frozenset[str] = frozenset(),
+                 boilerplate_source: str | None = None) -> Extraction:
+    """Everything the archive stores for one page; never raises (an unusable page gives text="" and a reason).
+
+    `boilerplate` is the learned line set of the page's source (corpus.boilerplate.learn_boilerplate); those
+    lines are removed with kind "learned" and rule "learned:<boilerplate_source>".
+    """
+    learned = {"boilerplate": boilerplate,
+               "boilerplate_rule": f"learned:{boilerplate_source}" if boilerplate_source else "learned"}
     try:
-        return _extract_page(body, url, http_charset, encoding_override)
+        return _extract_page(body, url, http_charset, encoding_override, learned)
     except Exception as exc:  # noqa: BLE001 - one bad page must not stop a crawl; the reason is recorded
         logger.exception("extract_page failed for %s", url)
         return _empty(f"internal error: {type(exc).__name__}")
 
 
 def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
-                  override: str | None) -> Extraction:
+                  override: str | None, learned: dict) -> Extraction:
     if not body:
         return _empty("empty input")
     encoding, replaced = None, 0
@@ -49,10 +57,10 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         return _empty("empty input", encoding)
     tree = parse_html(html)
     facts = extract_main(tree, url)
-    cleaned = clean_text(facts.text, title=facts.title)
+    cleaned = clean_text(facts.text, title=facts.title, **learned)
     if len(cleaned.text) < MIN_BODY_CHARS:
         broad = extract_main(tree, url, precise=False)
-        broad_cleaned = clean_text(broad.text, title=broad.title)
+        broad_cleaned = clean_text(broad.text, title=broad.title, **learned)
         if len(broad_cleaned.text) > len(cleaned.text):
             facts, cleaned = broad, broad_cleaned
     header = clean_text("\n".join(facts.header_lines)).metadata
@@ -71,7 +79,15 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         canonical_url=facts.canonical_url,
         reason=None if cleaned.text else ("no main text" if not facts.text.strip() else "only boilerplate"),
         replaced=replaced,
+        pieces=_pieces(facts.text, cleaned.text),
+        extracted=facts.text,
     )
+
+
+def _pieces(extracted: str, clean: str) -> tuple[Piece, ...]:
+    """A compilation's pieces: titles from the 目录 as extracted (the cleaner removes it), texts from the clean body."""
+    titles = toc_titles(extracted)
+    return tuple(split_compilation(clean, titles)) if titles else ()
 
 
 def _empty(reason: str, encoding: str | None = None) -> Extraction:

@@ -7,8 +7,9 @@ from typing import Any
 
 from scrapy.exceptions import NotConfigured
 
+from archive.boilerplate import load_learned
 from archive.db import Database
-from archive.store import record_fetch, store_extraction
+from archive.store import record_fetch, store_extraction, store_pieces
 from archive.urls import choose_document_url
 from corpus import Extraction, extract_page
 from crawler.items import ArticlePage, FetchNote
@@ -37,6 +38,7 @@ class ArchivePipeline:
         self.source_id = source_id
         self.run_id = run_id
         self.encoding = encoding or None
+        self.boilerplate: frozenset[str] = frozenset()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -45,6 +47,11 @@ class ArchivePipeline:
             raise NotConfigured("POLICY_ARCHIVE_DB and POLICY_ARCHIVE_SOURCE_ID are required")
         return cls(s.get("POLICY_ARCHIVE_DB"), s.get("POLICY_ARCHIVE_SOURCE"), s.getint("POLICY_ARCHIVE_SOURCE_ID"),
                    s.getint("POLICY_ARCHIVE_RUN_ID") or None, s.get("POLICY_ARCHIVE_ENCODING", ""))
+
+    def open_spider(self, spider: Any = None) -> None:
+        # the source's learned boilerplate lines (`policy-archive boilerplate learn`), read once per crawl
+        with self.db.unit_of_work() as session:
+            self.boilerplate = load_learned(session, self.source_name) if self.source_name else frozenset()
 
     def close_spider(self, spider: Any = None) -> None:
         self.db.dispose()
@@ -67,7 +74,8 @@ class ArchivePipeline:
             return None, rejection
         try:
             extraction = extract_page(page.body, page.url, http_charset=page.http_charset,
-                                      encoding_override=self.encoding)
+                                      encoding_override=self.encoding, boilerplate=self.boilerplate,
+                                      boilerplate_source=self.source_name)
         except Exception as exc:  # corpus promises not to raise; if it does, record it and keep crawling
             logger.exception("extraction failed for %s", page.url)
             return None, f"extraction failed: {type(exc).__name__}: {exc}"
@@ -94,5 +102,8 @@ class ArchivePipeline:
             stored = store_extraction(session, source_id=self.source_id, url=url, extraction=extraction, fetch=fetch,
                                       seen_at=fetch.fetched_at)
             fetch.outcome = stored.outcome
+            if extraction.pieces:  # a compilation: each piece becomes a child document of this one
+                store_pieces(session, stored.document_id, extraction.pieces, extraction=extraction, fetch=fetch,
+                             seen_at=fetch.fetched_at)
             fetch.document_id = stored.document_id
         logger.info("%s %s (v%d)", stored.outcome, url, stored.version_number)

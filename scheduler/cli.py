@@ -13,7 +13,8 @@ from archive.db import default_url
 from crawler.sources import default_sources_path
 from scheduler import render
 from scheduler.cli_context import Context, fail
-from scheduler.cli_docs import docs_app, export_command, extract_command
+from scheduler.cli_docs import docs_app, export_command
+from scheduler.cli_text import boilerplate_app, clean_command, extract_command
 
 app = typer.Typer(help="Crawl, clean and archive Chinese policy publications.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -22,6 +23,8 @@ app.add_typer(sources_app, name="sources")
 app.add_typer(docs_app, name="docs")
 app.command("export")(export_command)
 app.command("extract")(extract_command)
+app.command("clean")(clean_command)
+app.add_typer(boilerplate_app, name="boilerplate")
 
 
 @app.callback()
