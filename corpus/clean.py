@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from corpus.metadata import metadata_from_lines
@@ -19,6 +20,8 @@ _LOOSE = re.compile(r"[\W_]+")
 _LABEL_ONLY = re.compile(r"[:：]\s*$")
 _MAX_VALUE_LINE = 80
 _MAX_PASSES = 4  # removing a line can expose a new match (e.g. a chunk run); repeat until nothing changes
+_TITLE_GROWTH = 1.6  # a reworded title repeat is at most this much longer than the title
+_TITLE_SIMILAR = 0.7  # bigram Dice between a head line and the title above which the line is the title again
 _TITLE_MAX = 120  # longer lines are paragraphs, even when a page's "title" is its whole first paragraph
 
 
@@ -133,10 +136,19 @@ def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple
 
 
 def _same_title(loose: str, title_key: str) -> bool:
+    """The title cut, extended (site name, 收起) or reworded slightly, as video and portal pages repeat it."""
     if loose == title_key:
         return True
     shorter, longer = sorted((loose, title_key), key=len)
-    return longer.startswith(shorter) and len(shorter) >= 0.7 * len(longer)
+    if longer.startswith(shorter) and len(shorter) >= 0.7 * len(longer):
+        return True
+    return len(loose) <= _TITLE_GROWTH * len(title_key) and _bigram_dice(loose, title_key) >= _TITLE_SIMILAR
+
+
+def _bigram_dice(a: str, b: str) -> float:
+    first, second = Counter(a[i:i + 2] for i in range(len(a) - 1)), Counter(b[i:i + 2] for i in range(len(b) - 1))
+    total = sum(first.values()) + sum(second.values())
+    return 2 * sum((first & second).values()) / total if total else 0.0
 
 
 def _rule_of_shape(rules: tuple[Rule, ...], shape: str) -> Rule | None:

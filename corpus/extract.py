@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from copy import deepcopy
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from urllib.parse import urljoin
 
 import trafilatura
@@ -44,6 +47,9 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5",
                      "article", "header", "footer", "ul", "ol", "table", "dd", "dt", "dl", "blockquote", "pre"})
 _CELLS = frozenset({"td", "th"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_MAX_TEASER_SHARE = 0.5
 _HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
 _FOOTER_LINES = 12  # some sites put the dateline after the text (and its related-reading list); further is footer
 
@@ -81,7 +87,7 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
     tags = _meta_tags(tree)
     canonical = _canonical(tree, url)
     try:
-        document = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_precision": precise})
+        document = trafilatura.bare_extraction(_without_teasers(tree), url=url, **{**TRAFILATURA_OPTIONS, "favor_precision": precise})
     except Exception:  # noqa: BLE001 - trafilatura raises on odd trees; a page without text is a result, not a crash
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
@@ -98,6 +104,42 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
         header_lines=header,
         footer_lines=footer,
     )
+
+
+def _without_teasers(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """A copy of the tree without the regions named as teaser/related lists (corpus/rules/teaser_containers.txt).
+
+    trafilatura's own vocabulary is English; Chinese portals name these boxes in pinyin (xgxw 相关新闻, rmtj 热门推荐).
+    A region holding half the page's text or more is the article whatever its name, and stays.
+    """
+    words = teaser_words()
+    doomed = [element for element in tree.iter() if isinstance(element.tag, str) and element.tag not in ("html", "body")
+              and words & _name_tokens(element)]
+    if not doomed:
+        return tree
+    total = len(tree.text_content() or "")
+    copy = deepcopy(tree)
+    paths = {tree.getroottree().getpath(element) for element in doomed
+             if len(element.text_content() or "") < _MAX_TEASER_SHARE * total}
+    for element in [copy.getroottree().xpath(path)[0] for path in sorted(paths)]:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return copy
+
+
+def _name_tokens(element: lxml_html.HtmlElement) -> set[str]:
+    names = f"{element.get('id') or ''} {element.get('class') or ''}"
+    if not names.strip():
+        return set()
+    tokens = _NAME_TOKEN.findall(names) + _NAME_TOKEN.findall(_CAMEL.sub(r"\1 \2", names))
+    return {token.lower() for token in tokens}
+
+
+@lru_cache(maxsize=1)
+def teaser_words() -> frozenset[str]:
+    """Words of corpus/rules/teaser_containers.txt (packaged data, read once)."""
+    text = (resources.files("corpus") / "rules" / "teaser_containers.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def _page_title(tree: lxml_html.HtmlElement) -> str | None:

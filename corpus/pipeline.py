@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from corpus.clean import clean_text
 from corpus.compilation import split_compilation, toc_titles
@@ -22,6 +23,10 @@ MAX_HTML_CHARS = 3_000_000
 # Below this many characters of clean text the precise extraction probably missed the article (see extract_main).
 # 200 was the best of 0/200/400/800 on the zh dev set (400+ lets link-heavy default output back in).
 MIN_BODY_CHARS = 200
+# ...unless that short text already reads as sentences: then the page is a short item, and the broad pass would
+# only add the teasers and link lists around it.
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+_MIN_SENTENCES = 2
 
 
 def extract_page(body: bytes | str, url: str | None = None, *, http_charset: str | None = None,
@@ -58,7 +63,7 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
     tree = parse_html(html)
     facts = extract_main(tree, url)
     cleaned = clean_text(facts.text, title=facts.title, **learned)
-    if len(cleaned.text) < MIN_BODY_CHARS:
+    if len(cleaned.text) < MIN_BODY_CHARS and not _is_prose(cleaned.text):
         broad = extract_main(tree, url, precise=False)
         broad_cleaned = clean_text(broad.text, title=broad.title, **learned)
         if len(broad_cleaned.text) > len(cleaned.text):
@@ -82,6 +87,11 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         pieces=_pieces(facts.text, cleaned.text),
         extracted=facts.text,
     )
+
+
+def _is_prose(text: str) -> bool:
+    """A short news item in whole sentences is the article; an info box, a title or link labels is a missed one."""
+    return len(_SENTENCE_END.findall(text)) >= _MIN_SENTENCES
 
 
 def _pieces(extracted: str, clean: str) -> tuple[Piece, ...]:
