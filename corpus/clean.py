@@ -20,6 +20,10 @@ _LOOSE = re.compile(r"[\W_]+")
 _LABEL_ONLY = re.compile(r"[:：]\s*$")
 _MAX_VALUE_LINE = 80
 _MAX_PASSES = 4  # removing a line can expose a new match (e.g. a chunk run); repeat until nothing changes
+_MIN_LINK_TAIL = 3
+_BOX_HEADING_MAX = 8
+_SENTENCE_PUNCT = re.compile(r"[。，,；;！!？?：:]")
+_ATTACHMENT = re.compile(r"(?i)(^附件|\.(docx?|xlsx?|pdf|wps|zip|rar|ofd|et)$)")
 _TITLE_GROWTH = 1.6  # a reworded title repeat is at most this much longer than the title
 _TITLE_SIMILAR = 0.7  # bigram Dice between a head line and the title above which the line is the title again
 _TITLE_MAX = 120  # longer lines are paragraphs, even when a page's "title" is its whole first paragraph
@@ -43,16 +47,18 @@ class Learned:
 
 
 def clean_text(text: str, title: str | None = None, *, boilerplate: frozenset[str] = frozenset(),
-               boilerplate_rule: str = "learned") -> Cleaned:
+               boilerplate_rule: str = "learned", links: frozenset[str] = frozenset()) -> Cleaned:
     """Body without junk lines (original script, one paragraph per line), facts of its meta lines, and removals.
 
     `boilerplate` holds lines learned from one source's pages (corpus.boilerplate, in match_key form); they go
     with kind "learned" and rule `boilerplate_rule` (e.g. "learned:gov-zhengce") after the data rules had their say.
+    `links` holds the page's link texts (match_key form): a run of lines at the end of the body that are each a
+    whole link is a link box (kind "related", rule "related.link_tail").
     Pure and idempotent; never raises and never returns more text than it got (on an internal error the input
     comes back unchanged, logged, rather than losing a document).
     """
     try:
-        return _clean(text or "", title, Learned(boilerplate, boilerplate_rule))
+        return _clean(text or "", title, Learned(boilerplate, boilerplate_rule), links)
     except Exception:  # noqa: BLE001 - a cleaning bug must not lose the document; it is logged and visible
         logger.exception("clean_text failed; returning the body uncleaned")
         return Cleaned(text=text or "", metadata=Metadata(title=title))
@@ -92,7 +98,7 @@ def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...],
     return result
 
 
-def _clean(text: str, title: str | None, learned: Learned) -> Cleaned:
+def _clean(text: str, title: str | None, learned: Learned, links: frozenset[str] = frozenset()) -> Cleaned:
     rules = load_rules()
     lines = _prepare(text)
     removed: list[Removal] = []
@@ -105,8 +111,36 @@ def _clean(text: str, title: str | None, learned: Learned) -> Cleaned:
         if kept == lines:
             break
         lines = kept
+    lines, tail = _link_tail(lines, links)
+    removed += tail
     metadata = metadata_from_lines(meta_lines)
     return Cleaned(text="\n".join(lines), metadata=_with_title(metadata, title), removed=tuple(removed))
+
+
+def _link_tail(lines: list[str], links: frozenset[str]) -> tuple[list[str], list[Removal]]:
+    """Split off the run of whole-link lines that ends the body (more news, channel links), when it is long
+    enough to be a box; attachments (附件, file names) end the run, as gov documents list them as links."""
+    if not links:
+        return lines, []
+    start, linked = len(lines), 0
+    while start > 0 and (_is_link_line(lines[start - 1], links) or _is_box_heading(lines[start - 1])):
+        start -= 1
+        linked += _is_link_line(lines[start], links)
+    while start < len(lines) and not _is_link_line(lines[start], links):
+        start += 1  # a heading right above the box may be the body's last line; only links start the box
+    if linked < _MIN_LINK_TAIL or start == 0:
+        return lines, []
+    return lines[:start], [Removal(line=line, kind="related", rule="related.link_tail") for line in lines[start:]]
+
+
+def _is_link_line(line: str, links: frozenset[str]) -> bool:
+    key = match_key(line)
+    return key in links and not _ATTACHMENT.search(key)
+
+
+def _is_box_heading(line: str) -> bool:
+    """工作动态, 直播访谈: the short headings between the link groups of a box."""
+    return len(line) <= _BOX_HEADING_MAX and not _SENTENCE_PUNCT.search(line)
 
 
 def _prepare(text: str) -> list[str]:

@@ -17,6 +17,7 @@ from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
 
 from corpus.dates import parse_date, specificity
+from corpus.normalize import match_key
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class PageFacts:
     meta: dict[str, str] = field(default_factory=dict)
     header_lines: tuple[str, ...] = ()  # visible lines just above the main text, where the dateline usually is
     footer_lines: tuple[str, ...] = ()  # visible lines just below it, where some sites put the dateline instead
+    links: frozenset[str] = frozenset()  # texts of the page's links (match_key form), for the cleaner's link boxes
 
 
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
@@ -103,6 +105,7 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
         meta=tags,
         header_lines=header,
         footer_lines=footer,
+        links=_link_texts(tree),
     )
 
 
@@ -140,6 +143,11 @@ def teaser_words() -> frozenset[str]:
     """Words of corpus/rules/teaser_containers.txt (packaged data, read once)."""
     text = (resources.files("corpus") / "rules" / "teaser_containers.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _link_texts(tree: lxml_html.HtmlElement) -> frozenset[str]:
+    texts = (match_key(" ".join((element.text_content() or "").split())) for element in tree.iter("a"))
+    return frozenset(text for text in texts if len(text) >= 2)
 
 
 def _page_title(tree: lxml_html.HtmlElement) -> str | None:

@@ -62,10 +62,10 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         return _empty("empty input", encoding)
     tree = parse_html(html)
     facts = extract_main(tree, url)
-    cleaned = clean_text(facts.text, title=facts.title, **learned)
+    cleaned = clean_text(facts.text, title=facts.title, links=facts.links, **learned)
     if len(cleaned.text) < MIN_BODY_CHARS and not _is_prose(cleaned.text):
         broad = extract_main(tree, url, precise=False)
-        broad_cleaned = clean_text(broad.text, title=broad.title, **learned)
+        broad_cleaned = clean_text(broad.text, title=broad.title, links=broad.links, **learned)
         if len(broad_cleaned.text) > len(cleaned.text):
             facts, cleaned = broad, broad_cleaned
     header = clean_text("\n".join(facts.header_lines)).metadata
