@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from corpus.metadata import metadata_from_lines
-from corpus.normalize import match_key
+from corpus.normalize import match_key, match_keys
 from corpus.repair import rejoin_chunks, strip_pinyin
-from corpus.rules import Rule, load_rules
+from corpus.rules import Rule, first_match, load_rules
 from corpus.types import Cleaned, Metadata, Removal
 
 logger = logging.getLogger(__name__)
@@ -64,22 +66,42 @@ def clean_text(text: str, title: str | None = None, *, boilerplate: frozenset[st
         return Cleaned(text=text or "", metadata=Metadata(title=title))
 
 
+def metadata_of(lines: Iterable[str]) -> Metadata:
+    """Facts of the meta lines among `lines` (datelines and info boxes around the article): only the meta rules
+    run, as nothing else of these lines is kept."""
+    prepared = _prepare("\n".join(lines))
+    return metadata_from_lines(clean_lines(prepared, None, _meta_rules(load_rules())).meta_lines)
+
+
+@lru_cache(maxsize=4)
+def _meta_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    return tuple(rule for rule in rules if rule.kind == "meta")
+
+
 def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...],
-                learned: Learned | None = None) -> _Pass:
-    """One pass of the rules (then the learned lines) over `lines` (already stripped and repaired)."""
+                learned: Learned | None = None, memo: dict[str, tuple[str, Rule | None]] | None = None) -> _Pass:
+    """One pass of the rules (then the learned lines) over `lines` (already stripped and repaired).
+
+    `memo` (line → key and first matching rule) carries what one pass learned into the next, which mostly
+    sees the same lines again.
+    """
     result = _Pass()
     learned = learned or Learned()
+    memo = {} if memo is None else memo
     title_key = _loose(title) if title else None
     active: Rule | None = None  # a matched rule whose `follow` lines may come next
     for line in lines:
-        key = match_key(line)
+        if line not in memo:
+            key = match_key(line)
+            memo[line] = (key, first_match(key, rules))
+        key, matched = memo[line]
         if result.meta_lines and _LABEL_ONLY.search(result.meta_lines[-1]) and len(key) <= _MAX_VALUE_LINE \
                 and result.removed and result.removed[-1].line == result.meta_lines[-1]:
             # info boxes put "索 引 号：" and its value in separate cells, so the value arrives as the next line
             result.meta_lines[-1] += " " + line
             result.removed.append(Removal(line=line, kind="meta", rule=result.removed[-1].rule))
             continue
-        rule = _title_repeat(key, title_key, result.kept, rules) or _first_match(key, rules)
+        rule = _title_repeat(key, title_key, result.kept, rules) or matched
         if rule is None and active is not None and active.continues(key):
             rule = active
         elif rule is None:
@@ -103,8 +125,9 @@ def _clean(text: str, title: str | None, learned: Learned, links: frozenset[str]
     lines = _prepare(text)
     removed: list[Removal] = []
     meta_lines: list[str] = []
+    memo = {line: (key, first_match(key, rules)) for line, key in zip(lines, match_keys(lines), strict=True)}
     for _ in range(_MAX_PASSES):
-        result = clean_lines(lines, title, rules, learned)
+        result = clean_lines(lines, title, rules, learned, memo)
         kept = rejoin_chunks(result.kept)
         removed += result.removed
         meta_lines += result.meta_lines
@@ -147,13 +170,6 @@ def _prepare(text: str) -> list[str]:
     """Stripped, space-collapsed, pinyin-free lines; blank lines dropped (paragraphs are lines already)."""
     lines = (strip_pinyin(_SPACES.sub(" ", line).strip()) for line in text.splitlines())
     return [line for line in lines if line]
-
-
-def _first_match(key: str, rules: tuple[Rule, ...]) -> Rule | None:
-    for rule in rules:
-        if rule.shape != "title_repeat" and rule.matches(key):
-            return rule
-    return None
 
 
 def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple[Rule, ...]) -> Rule | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -48,6 +47,7 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5",
                      "article", "header", "footer", "ul", "ol", "table", "dd", "dt", "dl", "blockquote", "pre"})
 _CELLS = frozenset({"td", "th"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_NAMED = etree.XPath("//*[@id or @class]")
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _MAX_TEASER_SHARE = 0.5
@@ -72,8 +72,13 @@ class PageFacts:
 
 
 def parse_html(html: str) -> lxml_html.HtmlElement | None:
-    """The page's tree, parsed once for every pass (trafilatura works on its own copy)."""
-    return load_html(html)
+    """The page's tree without its named teaser regions, parsed once for every pass (trafilatura works on its
+    own copy)."""
+    tree = load_html(html)
+    if tree is None:
+        return None
+    # most pages name no teaser region at all: one search of the source spares the walk over every element
+    return drop_teasers(tree) if _named_teaser(teaser_words()).search(html.lower()) else tree
 
 
 def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = None, *,
@@ -89,7 +94,7 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
     tags = _meta_tags(tree)
     canonical = _canonical(tree, url)
     try:
-        document = trafilatura.bare_extraction(_without_teasers(tree), url=url, **{**TRAFILATURA_OPTIONS, "favor_precision": precise})
+        document = trafilatura.bare_extraction(tree, url=url, **{**TRAFILATURA_OPTIONS, "favor_precision": precise})
     except Exception:  # noqa: BLE001 - trafilatura raises on odd trees; a page without text is a result, not a crash
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
@@ -109,25 +114,24 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
     )
 
 
-def _without_teasers(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """A copy of the tree without the regions named as teaser/related lists (corpus/rules/teaser_containers.txt).
+def drop_teasers(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Remove (in place) the regions named as teaser/related lists (corpus/rules/teaser_containers.txt).
 
     trafilatura's own vocabulary is English; Chinese portals name these boxes in pinyin (xgxw 相关新闻, rmtj 热门推荐).
     A region holding half the page's text or more is the article whatever its name, and stays.
     """
     words = teaser_words()
-    doomed = [element for element in tree.iter() if isinstance(element.tag, str) and element.tag not in ("html", "body")
+    screen = _teaser_screen(words)
+    doomed = [element for element in _NAMED(tree) if element.tag not in ("html", "body")
+              and screen.search(f"{element.get('id') or ''} {element.get('class') or ''}".lower())
               and words & _name_tokens(element)]
     if not doomed:
         return tree
     total = len(tree.text_content() or "")
-    copy = deepcopy(tree)
-    paths = {tree.getroottree().getpath(element) for element in doomed
-             if len(element.text_content() or "") < _MAX_TEASER_SHARE * total}
-    for element in [copy.getroottree().xpath(path)[0] for path in sorted(paths)]:
+    for element in [e for e in doomed if len(e.text_content() or "") < _MAX_TEASER_SHARE * total]:
         if element.getparent() is not None:
             element.drop_tree()
-    return copy
+    return tree
 
 
 def _name_tokens(element: lxml_html.HtmlElement) -> set[str]:
@@ -136,6 +140,18 @@ def _name_tokens(element: lxml_html.HtmlElement) -> set[str]:
         return set()
     tokens = _NAME_TOKEN.findall(names) + _NAME_TOKEN.findall(_CAMEL.sub(r"\1 \2", names))
     return {token.lower() for token in tokens}
+
+
+@lru_cache(maxsize=2)
+def _teaser_screen(words: frozenset[str]) -> re.Pattern[str]:
+    """Any of the words anywhere in an id/class string: a cheap test before the whole-token one."""
+    return re.compile("|".join(sorted(map(re.escape, words))))  # searched in lower-cased text
+
+
+@lru_cache(maxsize=2)
+def _named_teaser(words: frozenset[str]) -> re.Pattern[str]:
+    """An id or class attribute holding one of the words, in lower-cased page source."""
+    return re.compile(r"""\b(?:id|class)\s*=\s*["']?[^"'>]*?(?:""" + "|".join(sorted(map(re.escape, words))) + ")")
 
 
 @lru_cache(maxsize=1)

@@ -44,3 +44,11 @@ def match_key(line: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", to_simplified(line))
     return _SPACES.sub(" ", folded).strip()
+
+
+def match_keys(lines: list[str]) -> list[str]:
+    """match_key of every line, converting the script in one call (OpenCC is costly per call, not per character)."""
+    converted = to_simplified("\n".join(lines)).split("\n")
+    if len(converted) != len(lines):  # a line held a line break of its own; convert one by one
+        return [match_key(line) for line in lines]
+    return [_SPACES.sub(" ", unicodedata.normalize("NFKC", line)).strip() for line in converted]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from corpus.clean import clean_text
+from corpus.clean import clean_text, metadata_of
 from corpus.compilation import split_compilation, toc_titles
 from corpus.dates import date_from_url
 from corpus.decode import decode_html, looks_binary
@@ -68,8 +68,8 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         broad_cleaned = clean_text(broad.text, title=broad.title, links=broad.links, **learned)
         if len(broad_cleaned.text) > len(cleaned.text):
             facts, cleaned = broad, broad_cleaned
-    header = clean_text("\n".join(facts.header_lines)).metadata
-    footer = clean_text("\n".join(facts.footer_lines)).metadata
+    header = metadata_of(facts.header_lines)
+    footer = metadata_of(facts.footer_lines)
     page = Metadata(title=facts.title, published=facts.published, publisher=facts.publisher, author=facts.author)
     metadata = merge_metadata(cleaned.metadata, header, footer, page, Metadata(published=date_from_url(url)))
     text_norm = normalize_text(cleaned.text)

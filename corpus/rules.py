@@ -72,6 +72,45 @@ def is_term_list(key: str) -> bool:
     return max(len(t) for t in terms) <= 24 and sum(len(t) for t in terms) / len(terms) <= 14
 
 
+def first_match(key: str, rules: tuple[Rule, ...]) -> Rule | None:
+    """The first rule (in file order) that takes the line, title_repeat aside (the cleaner decides that one).
+
+    Most lines are text that no rule takes. The rules anchored at the line start are screened by one combined
+    match at position 0; only when it hits are they tried one by one, the others always are.
+    """
+    screen, unanchored = _screen(rules)
+    for rule in rules if screen.match(key) else unanchored:
+        if rule.shape != "title_repeat" and rule.matches(key):
+            return rule
+    return None
+
+
+_SCREENS: dict[int, tuple[tuple[Rule, ...], re.Pattern[str], tuple[Rule, ...]]] = {}  # a cache, keyed by identity
+
+
+def _screen(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], tuple[Rule, ...]]:
+    """One regex matching at position 0 wherever a start-anchored rule pattern does, and the rules it cannot
+    speak for (unanchored patterns, lexicons, shapes), in their order."""
+    cached = _SCREENS.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1], cached[2]
+    anchored = [rule for rule in rules if rule.pattern is not None and _ANCHORED.match(rule.pattern.pattern)]
+    parts = [_scoped(rule.pattern.pattern) for rule in anchored]
+    screen = re.compile("|".join(f"(?:{part})" for part in parts) or "(?!)")
+    others = tuple(rule for rule in rules if rule not in anchored)
+    _SCREENS[id(rules)] = (rules, screen, others)
+    return screen, others
+
+
+_ANCHORED = re.compile(r"^(\(\?[aiLmsux]+\))?\^")
+
+
+def _scoped(pattern: str) -> str:
+    """A leading (?i) becomes (?i:…): global flags are not allowed inside an alternation."""
+    match = re.match(r"^\(\?([aiLmsux]+)\)", pattern)
+    return f"(?{match.group(1)}:{pattern[match.end():]})" if match else pattern
+
+
 @lru_cache(maxsize=1)
 def load_rules() -> tuple[Rule, ...]:
     """All packaged rules, in file-name order (meta first, so meta lines move to Metadata before other kinds)."""
