@@ -175,7 +175,7 @@ def _prepare(text: str) -> list[str]:
 def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple[Rule, ...]) -> Rule | None:
     """The page title repeated in the body: exactly anywhere (teaser blocks repeat it too), loosely (cut or
     with the site name) before the body starts; without a title, the first line repeated right after it."""
-    loose = _loose(key)
+    loose = _LOOSE.sub("", key).lower()  # key is match_key'd already
     if not loose or len(loose) > _TITLE_MAX:
         return None
     if title_key and (loose == title_key or (not kept and _same_title(loose, title_key))):

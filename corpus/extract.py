@@ -51,6 +51,7 @@ _NAMED = etree.XPath("//*[@id or @class]")
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _MAX_TEASER_SHARE = 0.5
+_TAIL_LINES, _SHORT_LINE = 10, 40  # where and how short the lines of a closing link box are
 _HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
 _FOOTER_LINES = 12  # some sites put the dateline after the text (and its related-reading list); further is footer
 
@@ -77,8 +78,7 @@ def parse_html(html: str) -> lxml_html.HtmlElement | None:
     tree = load_html(html)
     if tree is None:
         return None
-    # most pages name no teaser region at all: one search of the source spares the walk over every element
-    return drop_teasers(tree) if _named_teaser(teaser_words()).search(html.lower()) else tree
+    return drop_teasers(tree)
 
 
 def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = None, *,
@@ -110,7 +110,7 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
         meta=tags,
         header_lines=header,
         footer_lines=footer,
-        links=_link_texts(tree),
+        links=_link_texts(tree) if _may_end_in_links(text) else frozenset(),
     )
 
 
@@ -148,17 +148,17 @@ def _teaser_screen(words: frozenset[str]) -> re.Pattern[str]:
     return re.compile("|".join(sorted(map(re.escape, words))))  # searched in lower-cased text
 
 
-@lru_cache(maxsize=2)
-def _named_teaser(words: frozenset[str]) -> re.Pattern[str]:
-    """An id or class attribute holding one of the words, in lower-cased page source."""
-    return re.compile(r"""\b(?:id|class)\s*=\s*["']?[^"'>]*?(?:""" + "|".join(sorted(map(re.escape, words))) + ")")
-
-
 @lru_cache(maxsize=1)
 def teaser_words() -> frozenset[str]:
     """Words of corpus/rules/teaser_containers.txt (packaged data, read once)."""
     text = (resources.files("corpus") / "rules" / "teaser_containers.txt").read_text(encoding="utf-8")
     return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _may_end_in_links(text: str) -> bool:
+    """Only a body with a few short lines near its end can end in a link box; others spare the walk over <a>."""
+    tail = [line for line in text.splitlines() if line.strip()][-_TAIL_LINES:]
+    return sum(1 for line in tail if len(line.strip()) <= _SHORT_LINE) >= 3
 
 
 def _link_texts(tree: lxml_html.HtmlElement) -> frozenset[str]:
