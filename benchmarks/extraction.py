@@ -130,6 +130,7 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=5, help="list this many worst pages of ours per language")
     parser.add_argument("--preds", type=Path, help="write our predictions as JSONL (id, text) for score.py")
     parser.add_argument("--repeat", type=int, default=3, help="time each page this many times, keep the best")
+    parser.add_argument("--no-cleaner", action="store_true", help="skip the cleaner's line-labelled scores")
     args = parser.parse_args()
     if not (args.data / "manifest.jsonl").is_file():
         sys.exit(f"no extraction set at {args.data} (expected manifest.jsonl there)")
@@ -147,6 +148,11 @@ def main() -> None:
               f"speed ours/trafilatura default {mine[lang]['docs_s'] / base[lang]['docs_s']:.2f}")
         worst = sorted(mine[lang]["rows"], key=lambda row: row[3])[: args.worst]
         print(f"{lang} worst: " + ", ".join(f"{row[0]} {row[3]:.2f}" for row in worst))
+    if not args.no_cleaner:  # the cleaner alone on line-labelled texts (benchmarks/cleaner.py)
+        import cleaner
+
+        results, _ = cleaner.score([*cleaner.seed_documents(cleaner.DEFAULT_SEEDS), *cleaner.replica_documents()])
+        print("\n".join(cleaner.report(results)))
     if args.preds:
         with args.preds.open("w", encoding="utf-8") as handle:
             for lang_result in mine.values():

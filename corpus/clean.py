@@ -74,6 +74,12 @@ def metadata_of(lines: Iterable[str]) -> Metadata:
 
 
 @lru_cache(maxsize=4)
+def _body_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules that apply once the body has started (head_only ones left out)."""
+    return tuple(rule for rule in rules if not rule.head_only)
+
+
+@lru_cache(maxsize=4)
 def _meta_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if rule.kind == "meta")
 
@@ -101,6 +107,8 @@ def clean_lines(lines: list[str], title: str | None, rules: tuple[Rule, ...],
             result.meta_lines[-1] += " " + line
             result.removed.append(Removal(line=line, kind="meta", rule=result.removed[-1].rule))
             continue
+        if matched is not None and matched.head_only and result.kept:
+            matched = first_match(key, _body_rules(rules))
         rule = _title_repeat(key, title_key, result.kept, rules) or matched
         if rule is None and active is not None and active.continues(key):
             rule = active

@@ -38,7 +38,7 @@ def fold_width(text: str) -> str:
 
 def normalize_text(text: str) -> str:
     """The form archived for hashing and search: simplified script, folded widths, one space, no blank lines."""
-    folded = fold_width(to_simplified(text or ""))
+    folded = to_simplified(fold_width(text or ""))  # fold first: NFKC turns radicals (⿂) into traditional 魚
     lines = (_SPACES.sub(" ", line).strip() for line in folded.splitlines())
     return "\n".join(line for line in lines if line)
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from corpus.normalize import match_key
 
 _REQUIRED = ("id", "kind", "reason", "example")
-_ALLOWED = frozenset(_REQUIRED + ("pattern", "lexicon", "min_hits", "shape", "follow", "max_len", "keep", "title"))
+_ALLOWED = frozenset(_REQUIRED + ("pattern", "lexicon", "min_hits", "shape", "follow", "max_len", "keep", "title",
+                                  "head_only"))
 SHAPES = frozenset({"term_list", "title_repeat"})
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _TERM_SEPARATORS = re.compile(r"\s*[|｜,，]\s*")
@@ -40,6 +41,7 @@ class Rule:
     max_len: int | None = None
     keep: tuple[str, ...] = ()
     title: str | None = None  # for title_repeat examples: the page title the example repeats
+    head_only: bool = False  # only before the first body line (site names, which end a notice as its signature)
 
     def matches(self, key: str) -> bool:
         """True when the normalised line is junk by this rule (title_repeat is decided by the cleaner)."""
@@ -169,6 +171,7 @@ def _build(entry: dict, source: str, folder: Path) -> Rule:
         min_hits=int(entry.get("min_hits", 1)), shape=entry.get("shape"),
         follow=_compile(entry.get("follow"), where, "follow"),
         max_len=entry.get("max_len"), keep=tuple(entry.get("keep", ())), title=entry.get("title"),
+        head_only=bool(entry.get("head_only", False)),
     )
 
 
