@@ -39,6 +39,30 @@ def ours(raw: bytes, rec: dict) -> str:
     return extract_page(raw, rec.get("url")).text
 
 
+def date_scores(recs: list[dict], data: Path) -> tuple[int, int, int, int, list[str]]:
+    """Our publication dates against benchmarks/dates_zh.toml: (right, pages with a gold date, nulls kept on
+    pages without one, pages without one), and the misses."""
+    import tomllib
+
+    gold = tomllib.loads((REPO / "benchmarks" / "dates_zh.toml").read_text(encoding="utf-8"))["dates"]
+    right = dated = null_ok = undated = 0
+    misses = []
+    for rec in recs:
+        if rec["id"] not in gold:
+            continue
+        published = extract_page((data / rec["html"]).read_bytes(), rec.get("url")).metadata.published
+        day = published[:10] if published else None
+        if gold[rec["id"]] == "none":
+            undated += 1
+            null_ok += day is None
+        else:
+            dated += 1
+            right += day == gold[rec["id"]]
+        if day != (None if gold[rec["id"]] == "none" else gold[rec["id"]]):
+            misses.append(f"{rec['id']} {day} (gold {gold[rec['id']]})")
+    return right, dated, null_ok, undated, misses
+
+
 def trafilatura_default(raw: bytes, rec: dict) -> str:
     import trafilatura
 
@@ -148,6 +172,9 @@ def main() -> None:
               f"speed ours/trafilatura default {mine[lang]['docs_s'] / base[lang]['docs_s']:.2f}")
         worst = sorted(mine[lang]["rows"], key=lambda row: row[3])[: args.worst]
         print(f"{lang} worst: " + ", ".join(f"{row[0]} {row[3]:.2f}" for row in worst))
+    right, dated, null_ok, undated, misses = date_scores(recs, args.data)
+    print(f"zh dates: right day on {right}/{dated} = {right / dated:.3f} of pages with a visible date; "
+          f"null on {null_ok}/{undated} pages without one; misses: {', '.join(misses) or 'none'}")
     if not args.no_cleaner:  # the cleaner alone on line-labelled texts (benchmarks/cleaner.py)
         import cleaner
 

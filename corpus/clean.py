@@ -22,6 +22,16 @@ _LOOSE = re.compile(r"[\W_]+")
 _LABEL_ONLY = re.compile(r"[:：]\s*$")
 _MAX_VALUE_LINE = 80
 _MAX_PASSES = 4  # removing a line can expose a new match (e.g. a chunk run); repeat until nothing changes
+_DATE = r"(19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?"
+_TIME = r"(上午|下午)?\s*\d{1,2}:\d{2}(:\d{2})?"
+_DATELINES = (
+    re.compile(rf"^{_DATE}\s*((星期|周|週)[一二三四五六日天])?\s*({_TIME})?$"),  # a date alone
+    re.compile(rf"^.{{0,40}}\D{_DATE}\s*{_TIME}$"),  # ending in date and time
+    re.compile(rf"(发布时间|发表时间|发布日期|发表日期|发布于|发表于)\s*:?\s*{_DATE}"),  # a labelled date inside
+    re.compile(rf"于\s*{_DATE}\s*({_TIME})?.{{0,30}}(发表|发布)"),  # 本贴由某某于2005年8月12日…发表
+    re.compile(rf"(?i)posted\s*(@|on)\s*{_DATE}"),
+)
+_MAX_DATELINE = 120
 _MIN_LINK_TAIL = 3
 _BOX_HEADING_MAX = 8
 _SENTENCE_PUNCT = re.compile(r"[。，,；;！!？?：:]")
@@ -66,11 +76,23 @@ def clean_text(text: str, title: str | None = None, *, boilerplate: frozenset[st
         return Cleaned(text=text or "", metadata=Metadata(title=title))
 
 
-def metadata_of(lines: Iterable[str]) -> Metadata:
+def metadata_of(lines: Iterable[str], *, datelines: bool = False, labelled_dates: bool = False) -> Metadata:
     """Facts of the meta lines among `lines` (datelines and info boxes around the article): only the meta rules
-    run, as nothing else of these lines is kept."""
+    run, as nothing else of these lines is kept.
+
+    `datelines=True` (the lines above the text) also reads a line that is only a date (2022年02月13日, with a
+    weekday or a time) or ends in a date and time (…3160字2022年07月10日 07:15): above the title that is the
+    dateline, while inside or under a document a lone date is its signature and stays text.
+    `labelled_dates=True` (the lines under the text) reads only dates that say they are the publication's
+    (发布于 …, 本贴由某某于 … 发表, posted @ …).
+    """
     prepared = _prepare("\n".join(lines))
-    return metadata_from_lines(clean_lines(prepared, None, _meta_rules(load_rules())).meta_lines)
+    meta_lines = clean_lines(prepared, None, _meta_rules(load_rules())).meta_lines
+    patterns = _DATELINES if datelines else _DATELINES[2:] if labelled_dates else ()
+    if patterns:
+        meta_lines += [line for line in prepared if len(line) <= _MAX_DATELINE
+                       and any(pattern.search(match_key(line)) for pattern in patterns)]
+    return metadata_from_lines(meta_lines)
 
 
 @lru_cache(maxsize=4)

@@ -53,7 +53,7 @@ _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _MAX_TEASER_SHARE = 0.5
 _TAIL_LINES, _SHORT_LINE = 10, 40  # where and how short the lines of a closing link box are
 _HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
-_FOOTER_LINES = 12  # some sites put the dateline after the text (and its related-reading list); further is footer
+_FOOTER_LINES = 20  # some sites put the dateline after the text (its related list, blog tags first); further is footer
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,6 @@ class PageFacts:
     author: str | None = None
     canonical_url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
-    header_lines: tuple[str, ...] = ()  # visible lines just above the main text, where the dateline usually is
-    footer_lines: tuple[str, ...] = ()  # visible lines just below it, where some sites put the dateline instead
     links: frozenset[str] = frozenset()  # texts of the page's links (match_key form), for the cleaner's link boxes
 
 
@@ -99,7 +97,6 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
     text = _untable(document.text or "") if document is not None else ""
-    header, footer = _context_lines(tree, text) if text else ((), ())
     return PageFacts(
         text=text,
         title=_clean_title(_page_title(tree)),
@@ -108,8 +105,6 @@ def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = Non
         author=_first(tags, _AUTHOR_META_NAMES),
         canonical_url=canonical,
         meta=tags,
-        header_lines=header,
-        footer_lines=footer,
         links=_link_texts(tree) if _may_end_in_links(text) else frozenset(),
     )
 
@@ -237,8 +232,9 @@ def _untable(text: str) -> str:
     return "\n".join(lines)
 
 
-def _context_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The page's visible lines right before the main text and right after it.
+def context_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The page's visible lines right before the main text and right after it (`text`: the clean body, so nav
+    lines the extractor kept at its top do not count as its start).
 
     Precision-minded extraction often leaves the "发布时间… 来源…" line out of the body; the cleaner can still read
     it from here, while sidebars and footers further away (which also carry 来源 lines) stay out of reach.

@@ -9,9 +9,9 @@ from corpus.clean import clean_text, metadata_of
 from corpus.compilation import split_compilation, toc_titles
 from corpus.dates import date_from_url
 from corpus.decode import decode_html, looks_binary
-from corpus.extract import extract_main, parse_html
+from corpus.extract import context_lines, extract_main, parse_html
 from corpus.fingerprint import text_hash
-from corpus.metadata import merge_metadata
+from corpus.metadata import lead_date, merge_metadata
 from corpus.normalize import normalize_text
 from corpus.types import Extraction, Metadata, Piece
 
@@ -68,10 +68,13 @@ def _extract_page(body: bytes | str, url: str | None, http_charset: str | None,
         broad_cleaned = clean_text(broad.text, title=broad.title, links=broad.links, **learned)
         if len(broad_cleaned.text) > len(cleaned.text):
             facts, cleaned = broad, broad_cleaned
-    header = metadata_of(facts.header_lines)
-    footer = metadata_of(facts.footer_lines)
+    header_lines, footer_lines = context_lines(tree, cleaned.text or facts.text) if tree is not None else ((), ())
+    header = metadata_of(header_lines, datelines=True)
+    footer = metadata_of(footer_lines, labelled_dates=True)
     page = Metadata(title=facts.title, published=facts.published, publisher=facts.publisher, author=facts.author)
-    metadata = merge_metadata(cleaned.metadata, header, footer, page, Metadata(published=date_from_url(url)))
+    # the dateline above the text first: a body meta line may be a notice's own signature date with its source
+    metadata = merge_metadata(header, cleaned.metadata, footer, page, Metadata(published=lead_date(cleaned.text)),
+                              Metadata(published=date_from_url(url)))
     text_norm = normalize_text(cleaned.text)
     return Extraction(
         title=facts.title,
