@@ -36,6 +36,7 @@ _TRAILING_TOOLS = re.compile(r"(?:\s*[\[【(]?\s*(?:打印|纠错|关闭|关闭�
 _SPACED_LABEL = re.compile(r"(?<!\S)((?:[\u4e00-\u9fff][ \u3000]){1,3}[\u4e00-\u9fff])(?=\s*[:：])")
 _VALUE_TRIM = " \t|·[]【】()（）/,;，；"
 _MAX_VALUE = 40
+_NONE_VALUES = frozenset({"无", "無", "暂无", "暫無", "—", "-", "--", "——", "/", "空", "null", "none", "n/a"})
 
 
 def parse_meta_line(line: str) -> dict[str, str]:
@@ -107,8 +108,10 @@ def _merge_extra(first: Mapping[str, str], second: Mapping[str, str]) -> dict[st
 
 
 def _clean_value(raw: str) -> str:
+    """The value, without trailing toolbar words; "" for the placeholders boxes print for none (无, 暂无, —)."""
     value = _TRAILING_TOOLS.sub("", raw.strip(_VALUE_TRIM)).strip(_VALUE_TRIM)
-    return value[:_MAX_VALUE].strip()
+    value = value[:_MAX_VALUE].strip()
+    return "" if value in _NONE_VALUES else value
 
 
 _LEAD_LINES = 6  # the lead is the first paragraph; a nav line or subtitle the cleaner kept may come before it
