@@ -168,7 +168,7 @@ def main() -> None:
             print(f"{lang} {result['name']:<22} pages={result['pages']} P={result['P']:.3f} R={result['R']:.3f} "
                   f"F1={result['F1']:.3f} docs/s={result['docs_s']:.1f}")
         best = max((r[lang] for name, r in results.items() if r is not mine), key=lambda r: r["F1"])
-        print(f"{lang} ours - best baseline ({best['name']}): F1 {mine[lang]['F1'] - best['F1']:+.3f}; "
+        print(f"{lang} ours - best baseline ({best['name']}): F1 {mine[lang]['F1'] - best['F1']:+.4f}; "
               f"speed ours/trafilatura default {mine[lang]['docs_s'] / base[lang]['docs_s']:.2f}")
         worst = sorted(mine[lang]["rows"], key=lambda row: row[3])[: args.worst]
         print(f"{lang} worst: " + ", ".join(f"{row[0]} {row[3]:.2f}" for row in worst))
