@@ -61,3 +61,30 @@ def test_extract_explain_lists_what_trafilatura_gave(tmp_path) -> None:
                          timeout=120, check=True).stdout
     assert "> meta:meta.labelled" in out and "# editor: 张三" in out
     assert "正文内容讲述乡村振兴的进展" in out
+
+
+def test_boilerplate_learn_and_show(tmp_path) -> None:
+    from archive.db import Database
+    from archive.store import ensure_source, store_extraction
+    from corpus import Extraction, Metadata, normalize_text, text_hash
+
+    url = f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    database = Database(url)
+    with database.unit_of_work() as session:
+        source = ensure_source(session, "site")
+        for i in range(6):
+            text = f"第{i}篇正文,内容各不相同。\n政策解读专栏每周五更新"
+            norm = normalize_text(text)
+            store_extraction(session, source_id=source.id, url=f"http://x.cn/{i}.html", extraction=Extraction(
+                title="t", text=text, text_norm=norm, hash=text_hash(norm), metadata=Metadata()))
+    database.dispose()
+    run = {"capture_output": True, "text": True, "cwd": REPO, "timeout": 120, "check": True}
+    learned = json.loads(subprocess.run([*CLI, "--db", url, "boilerplate", "learn", "site", "--threshold", "0.8",
+                                         "--json"], **run).stdout)
+    assert learned == {"source": "site", "pages": 6, "threshold": 0.8,
+                       "lines": [{"line": "政策解读专栏每周五更新", "pages": 6}]}
+    shown = json.loads(subprocess.run([*CLI, "--db", url, "boilerplate", "show", "site", "--json"], **run).stdout)
+    assert shown == learned
+    missing = subprocess.run([*CLI, "--db", url, "boilerplate", "show", "nope"], capture_output=True, text=True,
+                             cwd=REPO, timeout=120)
+    assert missing.returncode == 2 and "no source 'nope'" in missing.stderr
