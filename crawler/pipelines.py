@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
 
 from archive.boilerplate import load_learned
 from archive.db import Database
@@ -49,9 +50,14 @@ class ArchivePipeline:
                    s.getint("POLICY_ARCHIVE_RUN_ID") or None, s.get("POLICY_ARCHIVE_ENCODING", ""))
 
     def open_spider(self, spider: Any = None) -> None:
-        # the source's learned boilerplate lines (`policy-archive boilerplate learn`), read once per crawl
-        with self.db.unit_of_work() as session:
-            self.boilerplate = load_learned(session, self.source_name) if self.source_name else frozenset()
+        # the source's learned boilerplate lines (`policy-archive boilerplate learn`), read once per crawl; an
+        # archive without them (not yet migrated) crawls as before rather than not at all
+        try:
+            with self.db.unit_of_work() as session:
+                self.boilerplate = load_learned(session, self.source_name) if self.source_name else frozenset()
+        except SQLAlchemyError:
+            logger.warning("learned boilerplate of %s not readable; crawling without it", self.source_name,
+                           exc_info=True)
 
     def close_spider(self, spider: Any = None) -> None:
         self.db.dispose()
