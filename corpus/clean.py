@@ -155,7 +155,8 @@ def _clean(text: str, title: str | None, learned: Learned, links: frozenset[str]
     lines = _prepare(text)
     removed: list[Removal] = []
     meta_lines: list[str] = []
-    memo = {line: (key, first_match(key, rules)) for line, key in zip(lines, match_keys(lines), strict=True)}
+    unique = list(dict.fromkeys(lines))  # pages repeat lines (menus, 10 MB of one paragraph): match each once
+    memo = {line: (key, first_match(key, rules)) for line, key in zip(unique, match_keys(unique), strict=True)}
     for _ in range(_MAX_PASSES):
         result = clean_lines(lines, title, rules, learned, memo)
         kept = rejoin_chunks(result.kept)
@@ -210,7 +211,7 @@ def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple
         return None
     if title_key and (loose == title_key or (not kept and _same_title(loose, title_key))):
         return _rule_of_shape(rules, "title_repeat")
-    if len(kept) == 1 and loose == _loose(kept[0]):
+    if len(kept) == 1 and loose == _loose_cached(kept[0]):
         return _rule_of_shape(rules, "title_repeat")
     return None
 
@@ -222,6 +223,8 @@ def _same_title(loose: str, title_key: str) -> bool:
     shorter, longer = sorted((loose, title_key), key=len)
     if longer.startswith(shorter) and len(shorter) >= 0.7 * len(longer):
         return True
+    if title_key in loose:  # something before the whole title: a lead (新华社北京4月24日电 题：…), which is text
+        return False
     return len(loose) <= _TITLE_GROWTH * len(title_key) and _bigram_dice(loose, title_key) >= _TITLE_SIMILAR
 
 
@@ -233,6 +236,11 @@ def _bigram_dice(a: str, b: str) -> float:
 
 def _rule_of_shape(rules: tuple[Rule, ...], shape: str) -> Rule | None:
     return next((rule for rule in rules if rule.shape == shape), None)
+
+
+@lru_cache(maxsize=64)
+def _loose_cached(text: str) -> str:
+    return _loose(text)
 
 
 def _loose(text: str) -> str:
