@@ -173,3 +173,9 @@ class SketchBand(Base):
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True, index=True)
+
+
+# Registered on Base.metadata here so Alembic's autogenerate and create_all see it; defined in its own module.
+from archive.models_boilerplate import LearnedLine  # noqa: E402
+
+__all__ = ["Base", "CrawlRun", "Document", "Fetch", "LearnedLine", "Source", "Version", "utcnow"]

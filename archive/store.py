@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from archive.clusters import assign
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
 from archive.search import index_document
-from corpus import EXTRACTOR_VERSION, Extraction
+from corpus import EXTRACTOR_VERSION, Extraction, Piece, normalize_text, text_hash
 
 
 @dataclass(frozen=True)
@@ -137,3 +138,24 @@ def store_extraction(session: Session, *, source_id: int, url: str, extraction: 
     index_document(session, doc.id, version.title, version.text_norm)
     assign(session, doc.id, version.id, version.text_norm)
     return Stored("new" if current is None else "changed", doc.id, version.number)
+
+
+def store_pieces(session: Session, parent_doc_id: int, pieces: Sequence[Piece], *, extraction: Extraction,
+                 fetch: Fetch | None = None, seen_at: dt.datetime | None = None) -> list[Stored]:
+    """Each piece of a compilation as a child document (kind "piece", URL <parent>#piece-<n>), versioned like any
+    document; it inherits the parent page's metadata and carries its own title. Numbers, not titles, name the
+    children, so two pieces with one title stay two documents."""
+    parent = session.get(Document, parent_doc_id)
+    if parent is None:
+        raise LookupError(f"no document {parent_doc_id}")
+    stored = []
+    for piece in pieces:
+        text_norm = normalize_text(piece.text)
+        child = replace(extraction, title=piece.title, text=piece.text, text_norm=text_norm,
+                        hash=text_hash(text_norm), removed=(), pieces=(), extracted="", canonical_url=None)
+        result = store_extraction(session, source_id=parent.source_id, url=f"{parent.url}#piece-{piece.number}",
+                                  extraction=child, fetch=fetch, seen_at=seen_at)
+        session.execute(update(Document).where(Document.id == result.document_id)
+                        .values(kind="piece", parent_id=parent.id))
+        stored.append(result)
+    return stored

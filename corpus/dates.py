@@ -13,6 +13,7 @@ _NUMERIC = re.compile(
     r"(?:\s*T?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
     r"(?:\s*(Z|[+\-]\d{2}:?\d{2}))?"
 )
+_GLUED = re.compile(r"(?<!\d)((?:19|20)\d{2})[.\-/](\d{2})[.\-/](\d{2})(\d{2}):(\d{2})(?!\d)")
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
               "八": 8, "九": 9}
 _CN_NUM = "〇○零ＯO一二三四五六七八九十"
@@ -30,6 +31,12 @@ def parse_date(text: str | None) -> str | None:
     """First date in `text` as ISO 8601: with +08:00 (or the shown offset) when a time is shown, else YYYY-MM-DD."""
     if not text:
         return None
+    glued = _GLUED.search(text)  # 2005.08.2605:39: portals that print the time right after a two-digit day
+    if glued:
+        year, month, day, hour, minute = (int(g) for g in glued.groups())
+        found = _iso_date(year, month, day)
+        if found and hour < 24 and minute < 60:
+            return f"{found}T{hour:02d}:{minute:02d}:00{CHINA_OFFSET}" if hour or minute else found
     for match in _NUMERIC.finditer(text):
         found = _numeric_to_iso(match)
         if found:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.metadata import extract_title
 from trafilatura.utils import load_html
 
 from corpus.dates import parse_date, specificity
+from corpus.normalize import match_key
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ TRAFILATURA_OPTIONS = {
     "include_links": False,
     "favor_precision": True,
     "deduplicate": False,
-    "with_metadata": True,
+    "with_metadata": False,  # its date guessing (htmldate + dateparser) was 2/3 of our time; dates are ours
     "output_format": "python",
 }
 _DATE_META_NAMES = frozenset({
@@ -43,8 +47,13 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5",
                      "article", "header", "footer", "ul", "ol", "table", "dd", "dt", "dl", "blockquote", "pre"})
 _CELLS = frozenset({"td", "th"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_NAMED = etree.XPath("//*[@id or @class]")
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_MAX_TEASER_SHARE = 0.5
+_TAIL_LINES, _SHORT_LINE = 10, 40  # where and how short the lines of a closing link box are
 _HEADER_LINES = 25  # datelines sit just above the article text; further up is navigation
-_FOOTER_LINES = 12  # some sites put the dateline after the text (and its related-reading list); further is footer
+_FOOTER_LINES = 20  # some sites put the dateline after the text (its related list, blog tags first); further is footer
 
 
 @dataclass(frozen=True)
@@ -58,17 +67,26 @@ class PageFacts:
     author: str | None = None
     canonical_url: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
-    header_lines: tuple[str, ...] = ()  # visible lines just above the main text, where the dateline usually is
-    footer_lines: tuple[str, ...] = ()  # visible lines just below it, where some sites put the dateline instead
+    links: frozenset[str] = frozenset()  # texts of the page's links (match_key form), for the cleaner's link boxes
 
 
-def extract_main(html: str, url: str | None = None, *, precise: bool = True) -> PageFacts:
+def parse_html(html: str) -> lxml_html.HtmlElement | None:
+    """The page's tree without its named teaser regions, parsed once for every pass (trafilatura works on its
+    own copy)."""
+    tree = load_html(html)
+    if tree is None:
+        return None
+    return drop_teasers(tree)
+
+
+def extract_main(html: str | lxml_html.HtmlElement | None, url: str | None = None, *,
+                 precise: bool = True) -> PageFacts:
     """Main text (one paragraph per line) plus title, date and canonical URL candidates found on the page.
 
     `precise=False` turns trafilatura's favor_precision off: the pipeline's second try when the precise pass
     left almost nothing (it sometimes keeps a gov page's info-box table instead of the document).
     """
-    tree = load_html(html)
+    tree = parse_html(html) if isinstance(html, str) else html
     if tree is None:
         return PageFacts(text="")
     tags = _meta_tags(tree)
@@ -79,21 +97,75 @@ def extract_main(html: str, url: str | None = None, *, precise: bool = True) -> 
         logger.warning("trafilatura failed on %s", url, exc_info=True)
         document = None
     text = _untable(document.text or "") if document is not None else ""
-    header, footer = _context_lines(tree, text) if text else ((), ())
-    published = _published_from_tags(tags)
-    if document is not None and specificity(published) == 0:
-        published = parse_date(document.date)
     return PageFacts(
         text=text,
-        title=_clean_title(document.title if document is not None else None),
-        published=published,
+        title=_clean_title(_page_title(tree)),
+        published=_published_from_tags(tags),
         publisher=_first(tags, _SOURCE_META_NAMES),
         author=_first(tags, _AUTHOR_META_NAMES),
         canonical_url=canonical,
         meta=tags,
-        header_lines=header,
-        footer_lines=footer,
+        links=_link_texts(tree) if _may_end_in_links(text) else frozenset(),
     )
+
+
+def drop_teasers(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Remove (in place) the regions named as teaser/related lists (corpus/rules/teaser_containers.txt).
+
+    trafilatura's own vocabulary is English; Chinese portals name these boxes in pinyin (xgxw 相关新闻, rmtj 热门推荐).
+    A region holding half the page's text or more is the article whatever its name, and stays.
+    """
+    words = teaser_words()
+    screen = _teaser_screen(words)
+    doomed = [element for element in _NAMED(tree) if element.tag not in ("html", "body")
+              and screen.search(f"{element.get('id') or ''} {element.get('class') or ''}".lower())
+              and words & _name_tokens(element)]
+    if not doomed:
+        return tree
+    total = len(tree.text_content() or "")
+    for element in [e for e in doomed if len(e.text_content() or "") < _MAX_TEASER_SHARE * total]:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return tree
+
+
+def _name_tokens(element: lxml_html.HtmlElement) -> set[str]:
+    names = f"{element.get('id') or ''} {element.get('class') or ''}"
+    if not names.strip():
+        return set()
+    tokens = _NAME_TOKEN.findall(names) + _NAME_TOKEN.findall(_CAMEL.sub(r"\1 \2", names))
+    return {token.lower() for token in tokens}
+
+
+@lru_cache(maxsize=2)
+def _teaser_screen(words: frozenset[str]) -> re.Pattern[str]:
+    """Any of the words anywhere in an id/class string: a cheap test before the whole-token one."""
+    return re.compile("|".join(sorted(map(re.escape, words))))  # searched in lower-cased text
+
+
+@lru_cache(maxsize=1)
+def teaser_words() -> frozenset[str]:
+    """Words of corpus/rules/teaser_containers.txt (packaged data, read once)."""
+    text = (resources.files("corpus") / "rules" / "teaser_containers.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _may_end_in_links(text: str) -> bool:
+    """Only a body with a few short lines near its end can end in a link box; others spare the walk over <a>."""
+    tail = [line for line in text.splitlines() if line.strip()][-_TAIL_LINES:]
+    return sum(1 for line in tail if len(line.strip()) <= _SHORT_LINE) >= 3
+
+
+def _link_texts(tree: lxml_html.HtmlElement) -> frozenset[str]:
+    texts = (match_key(" ".join((element.text_content() or "").split())) for element in tree.iter("a"))
+    return frozenset(text for text in texts if len(text) >= 2)
+
+
+def _page_title(tree: lxml_html.HtmlElement) -> str | None:
+    try:
+        return extract_title(tree)
+    except Exception:  # noqa: BLE001 - a title is optional; odd trees make lxml raise
+        return None
 
 
 def _meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
@@ -160,8 +232,9 @@ def _untable(text: str) -> str:
     return "\n".join(lines)
 
 
-def _context_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The page's visible lines right before the main text and right after it.
+def context_lines(tree: lxml_html.HtmlElement, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The page's visible lines right before the main text and right after it (`text`: the clean body, so nav
+    lines the extractor kept at its top do not count as its start).
 
     Precision-minded extraction often leaves the "发布时间… 来源…" line out of the body; the cleaner can still read
     it from here, while sidebars and footers further away (which also carry 来源 lines) stay out of reach.

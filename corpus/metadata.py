@@ -15,6 +15,7 @@ from corpus.types import Metadata
 _FIELD_LABELS: tuple[tuple[str, str], ...] = (
     ("发布时间", "published"), ("发布日期", "published"), ("发表时间", "published"), ("发表日期", "published"),
     ("发稿时间", "published"), ("更新时间", "published"), ("时间", "published"), ("日期", "published"),
+    ("发布", "published"), ("来自", "publisher"), ("点击", "views"),
     ("信息来源", "publisher"), ("文章来源", "publisher"), ("来源", "publisher"), ("稿源", "publisher"),
     ("出处", "publisher"), ("作者", "author"), ("记者", "author"), ("责任编辑", "editor"), ("责编", "editor"),
     ("编辑", "editor"), ("审核", "reviewer"), ("浏览次数", "views"), ("点击数", "views"), ("阅读数", "views"),
@@ -35,6 +36,7 @@ _TRAILING_TOOLS = re.compile(r"(?:\s*[\[【(]?\s*(?:打印|纠错|关闭|关闭�
 _SPACED_LABEL = re.compile(r"(?<!\S)((?:[\u4e00-\u9fff][ \u3000]){1,3}[\u4e00-\u9fff])(?=\s*[:：])")
 _VALUE_TRIM = " \t|·[]【】()（）/,;，；"
 _MAX_VALUE = 40
+_NONE_VALUES = frozenset({"无", "無", "暂无", "暫無", "—", "-", "--", "——", "/", "空", "null", "none", "n/a"})
 
 
 def parse_meta_line(line: str) -> dict[str, str]:
@@ -80,11 +82,14 @@ def metadata_from_lines(lines: Iterable[str]) -> Metadata:
 
 
 def merge_metadata(primary: Metadata, *others: Metadata) -> Metadata:
-    """Fill the gaps of `primary` from `others` in order; for `published` the more specific date wins."""
+    """Fill the gaps of `primary` from `others` in order; for `published` a later source may add the time of
+    the same day, never replace the day an earlier (more trusted) source gave."""
     merged = primary
     for other in others:
         published = merged.published
-        if specificity(other.published) > specificity(published):
+        # a later source adds a time to the day we have, or gives a day when we have none; it never moves the day
+        same_day = published is None or (other.published or "")[:10] == published[:10]
+        if same_day and specificity(other.published) > specificity(published):
             published = other.published
         merged = replace(
             merged,
@@ -103,5 +108,21 @@ def _merge_extra(first: Mapping[str, str], second: Mapping[str, str]) -> dict[st
 
 
 def _clean_value(raw: str) -> str:
+    """The value, without trailing toolbar words; "" for the placeholders boxes print for none (无, 暂无, —)."""
     value = _TRAILING_TOOLS.sub("", raw.strip(_VALUE_TRIM)).strip(_VALUE_TRIM)
-    return value[:_MAX_VALUE].strip()
+    value = value[:_MAX_VALUE].strip()
+    return "" if value in _NONE_VALUES else value
+
+
+_LEAD_LINES = 6  # the lead is the first paragraph; a nav line or subtitle the cleaner kept may come before it
+_LEAD = re.compile(r"^[【\[(（]?[^\s,，。]{0,12}?((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})"
+                   r"\s*(讯|电|报道|消息)")
+
+
+def lead_date(text: str) -> str | None:
+    """The date of a news lead that states it (【看中国2005年07月03日报道】, 新华社北京2024年1月19日电), or None."""
+    for line in [line for line in text.splitlines() if line.strip()][:_LEAD_LINES]:
+        match = _LEAD.search(match_key(line))
+        if match:
+            return parse_date(match.group(1))
+    return None

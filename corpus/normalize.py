@@ -12,6 +12,7 @@ import opencc
 # would make a page and its repost hash differently only by accident); keep these as they are, fold everything else.
 _KEEP_WIDE = frozenset("，。、“”‘’：；！？（）【】《》〈〉「」『』〔〕—…·～￥")
 _SPACES = re.compile(r"[^\S\n]+")
+_KEPT = re.compile("([" + re.escape("".join(sorted(_KEEP_WIDE))) + "])")
 
 
 @lru_cache(maxsize=1)
@@ -26,13 +27,18 @@ def to_simplified(text: str) -> str:
 
 
 def fold_width(text: str) -> str:
-    """NFKC per character, except Chinese punctuation, so ＡＢ１２ → AB12 but ，。stay."""
-    return "".join(ch if ch in _KEEP_WIDE else unicodedata.normalize("NFKC", ch) for ch in text)
+    """NFKC everywhere except on Chinese punctuation, so ＡＢ１２ → AB12 but ，。stay.
+
+    The runs between kept punctuation are normalised whole (one C call each, not one per character).
+    """
+    if text.isascii():
+        return text
+    return "".join(part if part in _KEEP_WIDE else unicodedata.normalize("NFKC", part) for part in _KEPT.split(text))
 
 
 def normalize_text(text: str) -> str:
     """The form archived for hashing and search: simplified script, folded widths, one space, no blank lines."""
-    folded = fold_width(to_simplified(text or ""))
+    folded = to_simplified(fold_width(text or ""))  # fold first: NFKC turns radicals (⿂) into traditional 魚
     lines = (_SPACES.sub(" ", line).strip() for line in folded.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -44,3 +50,11 @@ def match_key(line: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", to_simplified(line))
     return _SPACES.sub(" ", folded).strip()
+
+
+def match_keys(lines: list[str]) -> list[str]:
+    """match_key of every line, converting the script in one call (OpenCC is costly per call, not per character)."""
+    converted = to_simplified("\n".join(lines)).split("\n")
+    if len(converted) != len(lines):  # a line held a line break of its own; convert one by one
+        return [match_key(line) for line in lines]
+    return [_SPACES.sub(" ", unicodedata.normalize("NFKC", line)).strip() for line in converted]

@@ -13,7 +13,8 @@ from pathlib import Path
 from corpus.normalize import match_key
 
 _REQUIRED = ("id", "kind", "reason", "example")
-_ALLOWED = frozenset(_REQUIRED + ("pattern", "lexicon", "min_hits", "shape", "follow", "max_len", "keep", "title"))
+_ALLOWED = frozenset(_REQUIRED + ("pattern", "lexicon", "min_hits", "shape", "follow", "max_len", "keep", "title",
+                                  "head_only"))
 SHAPES = frozenset({"term_list", "title_repeat"})
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _TERM_SEPARATORS = re.compile(r"\s*[|｜,，]\s*")
@@ -40,6 +41,7 @@ class Rule:
     max_len: int | None = None
     keep: tuple[str, ...] = ()
     title: str | None = None  # for title_repeat examples: the page title the example repeats
+    head_only: bool = False  # only before the first body line (site names, which end a notice as its signature)
 
     def matches(self, key: str) -> bool:
         """True when the normalised line is junk by this rule (title_repeat is decided by the cleaner)."""
@@ -59,7 +61,15 @@ class Rule:
 def lexicon_hits(key: str, lexicon: frozenset[str]) -> int:
     """How many distinct lexicon terms occur in the line."""
     lowered = key.lower()
+    if not _lexicon_screen(lexicon).search(lowered):
+        return 0
     return sum(1 for term in lexicon if term in lowered)
+
+
+@lru_cache(maxsize=16)
+def _lexicon_screen(lexicon: frozenset[str]) -> re.Pattern[str]:
+    """Any term at all, in one search: most lines hold none, and then the count is 0 at once."""
+    return re.compile("|".join(sorted(map(re.escape, lexicon))) or "(?!)")
 
 
 def is_term_list(key: str) -> bool:
@@ -70,6 +80,45 @@ def is_term_list(key: str) -> bool:
     if len(terms) < 4:
         return False
     return max(len(t) for t in terms) <= 24 and sum(len(t) for t in terms) / len(terms) <= 14
+
+
+def first_match(key: str, rules: tuple[Rule, ...]) -> Rule | None:
+    """The first rule (in file order) that takes the line, title_repeat aside (the cleaner decides that one).
+
+    Most lines are text that no rule takes. The rules anchored at the line start are screened by one combined
+    match at position 0; only when it hits are they tried one by one, the others always are.
+    """
+    screen, unanchored = _screen(rules)
+    for rule in rules if screen.match(key) else unanchored:
+        if rule.shape != "title_repeat" and rule.matches(key):
+            return rule
+    return None
+
+
+_SCREENS: dict[int, tuple[tuple[Rule, ...], re.Pattern[str], tuple[Rule, ...]]] = {}  # a cache, keyed by identity
+
+
+def _screen(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], tuple[Rule, ...]]:
+    """One regex matching at position 0 wherever a start-anchored rule pattern does, and the rules it cannot
+    speak for (unanchored patterns, lexicons, shapes), in their order."""
+    cached = _SCREENS.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1], cached[2]
+    anchored = [rule for rule in rules if rule.pattern is not None and _ANCHORED.match(rule.pattern.pattern)]
+    parts = [_scoped(rule.pattern.pattern) for rule in anchored]
+    screen = re.compile("|".join(f"(?:{part})" for part in parts) or "(?!)")
+    others = tuple(rule for rule in rules if rule not in anchored)
+    _SCREENS[id(rules)] = (rules, screen, others)
+    return screen, others
+
+
+_ANCHORED = re.compile(r"^(\(\?[aiLmsux]+\))?\^")
+
+
+def _scoped(pattern: str) -> str:
+    """A leading (?i) becomes (?i:…): global flags are not allowed inside an alternation."""
+    match = re.match(r"^\(\?([aiLmsux]+)\)", pattern)
+    return f"(?{match.group(1)}:{pattern[match.end():]})" if match else pattern
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +171,7 @@ def _build(entry: dict, source: str, folder: Path) -> Rule:
         min_hits=int(entry.get("min_hits", 1)), shape=entry.get("shape"),
         follow=_compile(entry.get("follow"), where, "follow"),
         max_len=entry.get("max_len"), keep=tuple(entry.get("keep", ())), title=entry.get("title"),
+        head_only=bool(entry.get("head_only", False)),
     )
 
 

@@ -37,6 +37,15 @@ class Cleaned:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """One document of a compilation (汇编): its title as the 目录 lists it, its clean text, its 1-based place."""
+
+    title: str
+    text: str
+    number: int
+
+
+@dataclass(frozen=True)
 class Extraction:
     """Everything the archive needs from one fetched page."""
 
@@ -50,3 +59,5 @@ class Extraction:
     canonical_url: str | None = None  # <link rel="canonical"> as found on the page (absolute), not yet validated
     reason: str | None = None  # why text is empty (e.g. "no main text", "binary content"), else None
     replaced: int = 0  # bytes that could not be decoded and became U+FFFD (recorded, not fatal)
+    pieces: tuple[Piece, ...] = ()  # a compilation's documents (corpus.compilation), each stored as a child
+    extracted: str = ""  # the main text as trafilatura gave it, before cleaning (what --explain walks through)

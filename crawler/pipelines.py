@@ -11,7 +11,9 @@ from dataclasses import asdict
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import SQLAlchemyError
 
+from archive.boilerplate import load_learned
 from archive.db import Database
 from archive.fetches import (
     document_id_for_url,
@@ -22,7 +24,7 @@ from archive.fetches import (
     touch_document,
 )
 from archive.models import utcnow
-from archive.store import record_fetch, store_extraction
+from archive.store import record_fetch, store_extraction, store_pieces
 from archive.urls import canonical_url, choose_document_url
 from corpus import Extraction, extract_page
 from crawler.attachments import UnsupportedAttachment, extract_attachment
@@ -48,9 +50,11 @@ def _capture_fields(capture: Capture | None) -> dict[str, Any]:
     return asdict(capture) if capture is not None else {}
 
 
-def _extract_html(body: bytes, url: str, http_charset: str | None, override: str | None) -> Extraction:
+def _extract_html(body: bytes, url: str, http_charset: str | None, override: str | None,
+                  boilerplate: frozenset[str] = frozenset(), source: str = "") -> Extraction:
     """Module-level so a worker process can run it."""
-    return extract_page(body, url, http_charset=http_charset, encoding_override=override)
+    return extract_page(body, url, http_charset=http_charset, encoding_override=override, boilerplate=boilerplate,
+                        boilerplate_source=source)
 
 
 def default_workers() -> int:
@@ -88,6 +92,7 @@ class ArchivePipeline:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._articles_in_hand: dict[str, asyncio.Future[None]] = {}
+        self.boilerplate: frozenset[str] = frozenset()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -99,6 +104,16 @@ class ArchivePipeline:
                    s.getint("POLICY_ARCHIVE_RUN_ID") or None, s.get("POLICY_ARCHIVE_ENCODING", ""),
                    RevisitPolicy(int(young), int(old), int(days)),
                    s.getint("POLICY_ARCHIVE_EXTRACT_WORKERS", default_workers()))
+
+    def open_spider(self, spider: Any = None) -> None:
+        # the source's learned boilerplate lines (`policy-archive boilerplate learn`), read once per crawl; an
+        # archive without them (not yet migrated) crawls as before rather than not at all
+        try:
+            with self.db.unit_of_work() as session:
+                self.boilerplate = load_learned(session, self.source_name) if self.source_name else frozenset()
+        except SQLAlchemyError:
+            logger.warning("learned boilerplate of %s not readable; crawling without it", self.source_name,
+                           exc_info=True)
 
     def close_spider(self, spider: Any = None) -> None:
         if self._pool is not None:
@@ -138,7 +153,8 @@ class ArchivePipeline:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         try:
             extraction = await asyncio.get_running_loop().run_in_executor(
-                self._pool, _extract_html, page.body, page.url, page.http_charset, self.encoding)
+                self._pool, _extract_html, page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
+                self.source_name or "")
         except Exception as exc:  # a dead worker must not stop the crawl; the page is recorded with the reason
             logger.exception("extraction worker failed for %s", page.url)
             return None, f"extraction failed: {type(exc).__name__}: {exc}"
@@ -190,7 +206,8 @@ class ArchivePipeline:
         else:
             if rejection := _rejection(page):
                 return None, rejection
-            extraction = _extract_html(page.body, page.url, page.http_charset, self.encoding)
+            extraction = _extract_html(page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
+                                       self.source_name or "")
         return self._checked(extraction)
 
     @staticmethod
@@ -216,6 +233,9 @@ class ArchivePipeline:
             stored = store_extraction(session, source_id=self.source_id, url=url, extraction=extraction, fetch=fetch,
                                       seen_at=fetch.fetched_at)
             fetch.outcome = stored.outcome
+            if extraction.pieces:  # a compilation: each piece becomes a child document of this one
+                store_pieces(session, stored.document_id, extraction.pieces, extraction=extraction, fetch=fetch,
+                             seen_at=fetch.fetched_at)
             fetch.document_id = stored.document_id
             if page.kind == "attachment":
                 parent = document_id_for_url(session, canonical_url(page.parent_url)) if page.parent_url else None

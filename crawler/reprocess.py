@@ -10,6 +10,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.boilerplate import load_learned
 from archive.db import Database
 from archive.fetches import CapturedFetch, captured_fetches
 from archive.models import Document, Fetch
@@ -44,10 +45,12 @@ def read_response(warc_dir: Path, path: str, offset: int, length: int) -> tuple[
     return status, record.http_headers.get_header("Content-Type"), record.content_stream().read()
 
 
-def _extract(captured: CapturedFetch, content_type: str | None, body: bytes, encoding: str | None) -> Extraction:
+def _extract(captured: CapturedFetch, content_type: str | None, body: bytes, encoding: str | None,
+             learned: frozenset[str], source: str) -> Extraction:
     if captured.kind == "attachment":
         return extract_attachment(body, captured.url, content_type)
-    return extract_page(body, captured.url, http_charset=http_charset(content_type), encoding_override=encoding)
+    return extract_page(body, captured.url, http_charset=http_charset(content_type), encoding_override=encoding,
+                        boilerplate=learned, boilerplate_source=source)
 
 
 def reprocess(db: Database, warc_dir: Path, source: str | None = None, since: dt.datetime | None = None,
@@ -58,12 +61,16 @@ def reprocess(db: Database, warc_dir: Path, source: str | None = None, since: dt
     with db.unit_of_work() as session:
         todo = captured_fetches(session, source, since)
         names = {d.id: d.source.name for d in session.query(Document).where(Document.id.in_([c.document_id for c in todo]))}
+        # the sources' learned boilerplate (`policy-archive boilerplate learn`) is re-applied with today's rules
+        learned = {name: load_learned(session, name) for name in set(names.values())}
     for captured in todo:
         report.checked += 1
         try:
             _, content_type, body = read_response(warc_dir, captured.warc_path, captured.warc_offset,
                                                   captured.warc_length)
-            extraction = _extract(captured, content_type, body, (encodings or {}).get(names.get(captured.document_id, "")))
+            name = names.get(captured.document_id, "")
+            extraction = _extract(captured, content_type, body, (encodings or {}).get(name),
+                                  learned.get(name, frozenset()), name)
         except (OSError, ValueError, UnsupportedAttachment) as exc:
             report.failed += 1
             report.problems.append(f"{captured.url}: {exc}")

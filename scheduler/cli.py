@@ -13,8 +13,9 @@ from archive.db import default_url
 from crawler.sources import default_sources_path
 from scheduler import render
 from scheduler.cli_context import Context, fail
-from scheduler.cli_docs import clusters_app, docs_app, export_command, extract_command, search_command
+from scheduler.cli_docs import clusters_app, docs_app, export_command, search_command
 from scheduler.cli_reprocess import reprocess_command
+from scheduler.cli_text import boilerplate_app, clean_command, extract_command
 
 app = typer.Typer(help="Crawl, clean and archive Chinese policy publications.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -26,6 +27,8 @@ app.command("extract")(extract_command)
 app.add_typer(clusters_app, name="clusters")
 app.command("search")(search_command)
 app.command("reprocess")(reprocess_command)
+app.command("clean")(clean_command)
+app.add_typer(boilerplate_app, name="boilerplate")
 
 
 @app.callback()

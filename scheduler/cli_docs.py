@@ -1,4 +1,4 @@
-"""CLI commands that pull texts out: docs list/show/history, export, extract."""
+"""CLI commands that pull archived texts out: docs list/show/history, export."""
 
 from __future__ import annotations
 
@@ -242,29 +242,3 @@ def search_command(ctx: typer.Context, query: Annotated[str, typer.Argument(help
             line.stylize("bold yellow", start, end)
         render.console.print(line)
     render.err_console.print(f"{len(hits)} results")
-
-
-def _extract_record(path: Path, url: str | None) -> dict[str, Any]:
-    from corpus import extract_page
-
-    extraction = extract_page(path.read_bytes(), url)
-    meta = extraction.metadata
-    return {"path": str(path), "url": url, "title": extraction.title, "text": extraction.text,
-            "published": meta.published, "publisher": meta.publisher, "author": meta.author, "editor": meta.editor,
-            "encoding": extraction.encoding, "reason": extraction.reason, "meta": dict(meta.extra)}
-
-
-def extract_command(path: Annotated[Path, typer.Argument(help="An HTML file, or a directory of *.html files.")],
-                    url: Annotated[str | None, typer.Option(help="The page's URL (helps dates and links).")] = None,
-                    json: JsonOpt = False) -> None:
-    """Run extraction and cleaning on stored HTML and print text + metadata."""
-    if path.is_dir():
-        render.print_json_lines(_extract_record(p, None) for p in sorted(path.glob("*.html")))
-        return
-    if not path.is_file():
-        fail(f"{path}: no such file or directory")
-    record = _extract_record(path, url)
-    if json:
-        render.print_json(record)
-        return
-    render.print_document(record, ("published", "publisher", "author", "editor", "encoding", "reason"))
