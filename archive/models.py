@@ -122,3 +122,6 @@ class Fetch(Base):
     encoding: Mapped[str | None] = mapped_column(String(32))
     etag: Mapped[str | None] = mapped_column(String(200))
     last_modified: Mapped[str | None] = mapped_column(String(64))
+
+
+from archive import models_monitor as _monitor  # noqa: E402,F401 - registers the monitoring tables on Base.metadata

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from archive import events
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
 from corpus import EXTRACTOR_VERSION, Extraction
 
@@ -126,6 +127,7 @@ def store_extraction(session: Session, *, source_id: int, url: str, extraction: 
     )
     session.add(version)
     session.flush()
+    events.document_stored(session, doc, version, current)
     session.execute(
         update(Document).where(Document.id == doc.id).values(
             current_version_id=version.id, version_count=version.number, last_seen=seen_at)

@@ -8,6 +8,7 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 
 from archive.db import Database
+from archive.events import document_gone
 from archive.store import record_fetch, store_extraction
 from archive.urls import choose_document_url
 from corpus import Extraction, extract_page
@@ -61,6 +62,8 @@ class ArchivePipeline:
             record_fetch(session, source_id=self.source_id, run_id=self.run_id, url=note.url, kind=note.kind,
                          outcome=note.outcome, status=note.status, error=note.error, elapsed_ms=note.elapsed_ms,
                          size=note.size, content_type=note.content_type)
+            if note.kind == "article" and note.status in (404, 410):
+                document_gone(session, note.url, note.status)
 
     def _extract(self, page: ArticlePage) -> tuple[Extraction | None, str | None]:
         if rejection := _rejection(page):
