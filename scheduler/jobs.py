@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from archive.db import Database, data_home
+from archive.events import run_finished
+from archive.models import utcnow
 from archive.queries import run_record
 from archive.store import ensure_source, finish_run, run_counts, start_run
 from crawler.sources import Source
+from scheduler.claims import SourceBusy, claim_run, holder_id, release_run
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, int]], None]
 GRACE_SECONDS = 10
+# Set by the daemon on SIGTERM/Ctrl-C: crawls in flight stop their child cleanly and are recorded as aborted.
+ABORT = threading.Event()
+
+__all__ = ["ABORT", "CrawlRequest", "SourceBusy", "run_crawl"]
 
 
 @dataclass
@@ -32,6 +41,8 @@ class CrawlRequest:
     trigger: str = "manual"
     max_pages: int = 0
     time_limit: int | None = None  # seconds; default from the source
+    scheduled_for: dt.datetime | None = None  # the firing this run claims (naive UTC); now for manual crawls
+    holder: str | None = None  # who claims it (the daemon's lease holder id)
 
 
 def _log_path(source: str, run_id: int) -> Path:
@@ -61,12 +72,15 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def _wait(db: Database, proc: subprocess.Popen[bytes], run_id: int, limit: int,
           progress: Progress | None) -> str | None:
-    """Wait for the child; returns 'timeout' when it ran past its limit, else None."""
+    """Wait for the child; 'timeout' when it ran past its limit, 'aborted' when the daemon is stopping, else None."""
     deadline = time.monotonic() + limit
     while proc.poll() is None:
         if time.monotonic() > deadline:
             _stop(proc)
             return "timeout"
+        if ABORT.is_set():
+            _stop(proc)
+            return "aborted"
         if progress:
             with db.unit_of_work() as session:
                 progress(run_counts(session, run_id))
@@ -87,35 +101,49 @@ def _verdict(code: int | None, timed_out: bool, counts: dict[str, int], limit: i
     return "ok", f"{counts['pages']} fetches, {counts['errors']} errors"
 
 
-def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None) -> dict[str, Any]:
-    """Runs a crawl to completion (or its time limit) and returns the finished run as a record."""
-    source = request.source
+def _finish(db: Database, run_id: int, claim_id: int, status: str, message: str) -> dict[str, Any]:
+    """The run's verdict, its source.failing/recovered event and the claim's release: one transaction."""
     with db.unit_of_work() as session:
+        run = finish_run(session, run_id, status, message)
+        run_finished(session, run)
+        release_run(session, claim_id, run_id)
+        return run_record(run)
+
+
+def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None) -> dict[str, Any]:
+    """Runs a crawl to completion (or its time limit) and returns the finished run as a record.
+
+    Raises SourceBusy when another process is crawling the source or already took this firing.
+    """
+    source = request.source
+    limit = request.time_limit or source.time_limit_seconds
+    with db.unit_of_work() as session:
+        claim = claim_run(session, source.name, request.scheduled_for or utcnow(), request.holder or holder_id(),
+                          ttl=limit + GRACE_SECONDS + 60)
         run_id = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
                            pid=os.getpid()).id
-    limit = request.time_limit or source.time_limit_seconds
+        claim.run_id = run_id
+        claim_id = claim.id
     log = _log_path(source.name, run_id)
     cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
            "--db", db.url, "--run-id", str(run_id), "--max-pages", str(request.max_pages)]
-    timed_out, code = False, None
+    outcome, code = None, None
     try:
         with log.open("wb") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             try:
-                timed_out = _wait(db, proc, run_id, limit, progress) == "timeout"
+                outcome = _wait(db, proc, run_id, limit, progress)
             except BaseException:
                 _stop(proc)
-                with db.unit_of_work() as session:
-                    finish_run(session, run_id, "aborted", "interrupted")
+                _finish(db, run_id, claim_id, "aborted", "interrupted")
                 raise
             code = proc.returncode
     except OSError as exc:
-        with db.unit_of_work() as session:
-            return run_record(finish_run(session, run_id, "failed", f"cannot start crawler: {exc}"))
+        return _finish(db, run_id, claim_id, "failed", f"cannot start crawler: {exc}")
     with db.unit_of_work() as session:
-        status, message = _verdict(code, timed_out, run_counts(session, run_id), limit, log)
-        if code == 3 and not timed_out:
-            status, message = "aborted", "crawl was asked to stop"
-        record = run_record(finish_run(session, run_id, status, message))
+        status, message = _verdict(code, outcome == "timeout", run_counts(session, run_id), limit, log)
+    if outcome == "aborted" or (code == 3 and outcome is None):
+        status, message = "aborted", "crawl was asked to stop"
+    record = _finish(db, run_id, claim_id, status, message)
     logger.info("run %s of %s: %s (%s)", run_id, source.name, status, message)
     return record
