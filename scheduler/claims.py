@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from archive.models import utcnow
+from archive.models import CrawlRun, utcnow
 from archive.models_monitor import DaemonLease, RunClaim
 
 LEASE_NAME = "scheduler"
@@ -69,8 +69,7 @@ def request_reload(session: Session, name: str = LEASE_NAME) -> bool:
 def claim_run(session: Session, source: str, scheduled_for: dt.datetime, holder: str, ttl: float) -> RunClaim:
     """Claim one firing of a source; raises SourceBusy when it is taken or another crawl of the source is active."""
     now = utcnow()
-    session.execute(update(RunClaim).where(RunClaim.source == source, RunClaim.active.is_(True),
-                                           RunClaim.expires_at < now).values(active=None, released_at=now))
+    _reap_expired(session, source, now)
     claim = RunClaim(source=source, scheduled_for=scheduled_for, active=True, holder=holder, claimed_at=now,
                      expires_at=now + dt.timedelta(seconds=ttl))
     try:
@@ -81,6 +80,19 @@ def claim_run(session: Session, source: str, scheduled_for: dt.datetime, holder:
         why = f"crawl in progress by {other.holder}" if other else f"firing {scheduled_for:%Y-%m-%d %H:%M:%S} taken"
         raise SourceBusy(f"source {source!r} is busy: {why}") from None
     return claim
+
+
+def _reap_expired(session: Session, source: str, now: dt.datetime) -> None:
+    """A claim past its expiry belongs to a holder that died: free the source and close its run as aborted."""
+    expired = session.scalars(select(RunClaim).where(RunClaim.source == source, RunClaim.active.is_(True),
+                                                     RunClaim.expires_at < now)).all()
+    for claim in expired:
+        claim.active, claim.released_at = None, now
+        if claim.run_id is not None:
+            session.execute(update(CrawlRun).where(CrawlRun.id == claim.run_id, CrawlRun.status == "running")
+                            .values(status="aborted", finished_at=now,
+                                    message=f"its scheduler ({claim.holder}) died; claim expired"))
+    session.flush()
 
 
 def release_run(session: Session, claim_id: int, run_id: int | None) -> None:

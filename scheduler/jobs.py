@@ -119,7 +119,7 @@ def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = N
     limit = request.time_limit or source.time_limit_seconds
     with db.unit_of_work() as session:
         claim = claim_run(session, source.name, request.scheduled_for or utcnow(), request.holder or holder_id(),
-                          ttl=limit + GRACE_SECONDS + 60)
+                          ttl=limit + GRACE_SECONDS + 15)
         run_id = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
                            pid=os.getpid()).id
         claim.run_id = run_id
