@@ -32,7 +32,7 @@ def write_feed(path: str, watch: str, messages: list[dict[str, Any]]) -> None:
         if m.get("url"):
             entry.link(href=m["url"])
         entry.updated(_when(m))
-        entry.summary(plain_text(m))
+        entry.content(plain_text(m), type="text")  # source events and tests have no link; content keeps it valid
         entry.author(name=m.get("publisher") or m.get("source") or "policy-archive")
     target = Path(path)
     try:
