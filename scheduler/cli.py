@@ -80,7 +80,8 @@ def crawl(
     c: Context = ctx.obj
     src = c.source(source)
     database = c.database()
-    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit)
+    wait = (time_limit or src.time_limit_seconds) + 60  # another crawl of this source ends within its limit
+    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit, wait_busy=wait)
     try:
         if json:
             render.print_json(run_crawl(database, request))

@@ -43,6 +43,7 @@ class CrawlRequest:
     time_limit: int | None = None  # seconds; default from the source
     scheduled_for: dt.datetime | None = None  # the firing this run claims (naive UTC); now for manual crawls
     holder: str | None = None  # who claims it (the daemon's lease holder id)
+    wait_busy: float = 0  # seconds to wait for another crawl of the source to end (manual crawls); 0 = give up
 
 
 def _log_path(source: str, run_id: int) -> Path:
@@ -110,6 +111,26 @@ def _finish(db: Database, run_id: int, claim_id: int, status: str, message: str)
         return run_record(run)
 
 
+def _claim(db: Database, request: CrawlRequest, limit: int) -> tuple[int, int]:
+    """Claim the firing and open its run in one transaction; waits up to `wait_busy` for a busy source."""
+    source, holder = request.source, request.holder or holder_id()
+    deadline = time.monotonic() + request.wait_busy
+    while True:
+        try:
+            with db.unit_of_work() as session:
+                claim = claim_run(session, source.name, request.scheduled_for or utcnow(), holder,
+                                  ttl=limit + GRACE_SECONDS + 15)
+                run = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
+                                pid=os.getpid())
+                claim.run_id = run.id
+                return run.id, claim.id
+        except SourceBusy:
+            if time.monotonic() >= deadline or request.scheduled_for is not None:
+                raise
+            logger.warning("%s is being crawled by another process: waiting", source.name)
+            time.sleep(1)
+
+
 def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None) -> dict[str, Any]:
     """Runs a crawl to completion (or its time limit) and returns the finished run as a record.
 
@@ -117,13 +138,7 @@ def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = N
     """
     source = request.source
     limit = request.time_limit or source.time_limit_seconds
-    with db.unit_of_work() as session:
-        claim = claim_run(session, source.name, request.scheduled_for or utcnow(), request.holder or holder_id(),
-                          ttl=limit + GRACE_SECONDS + 15)
-        run_id = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
-                           pid=os.getpid()).id
-        claim.run_id = run_id
-        claim_id = claim.id
+    run_id, claim_id = _claim(db, request, limit)
     log = _log_path(source.name, run_id)
     cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
            "--db", db.url, "--run-id", str(run_id), "--max-pages", str(request.max_pages)]
