@@ -95,6 +95,11 @@ def _reap_expired(session: Session, source: str, now: dt.datetime) -> None:
     session.flush()
 
 
+def renew_claim(session: Session, claim_id: int, ttl: float) -> None:
+    session.execute(update(RunClaim).where(RunClaim.id == claim_id, RunClaim.active.is_(True))
+                    .values(expires_at=utcnow() + dt.timedelta(seconds=ttl)))
+
+
 def release_run(session: Session, claim_id: int, run_id: int | None) -> None:
     session.execute(update(RunClaim).where(RunClaim.id == claim_id)
                     .values(active=None, released_at=utcnow(), run_id=run_id))

@@ -22,7 +22,7 @@ from archive.models import utcnow
 from archive.queries import run_record
 from archive.store import ensure_source, finish_run, run_counts, start_run
 from crawler.sources import Source
-from scheduler.claims import SourceBusy, claim_run, holder_id, release_run
+from scheduler.claims import SourceBusy, claim_run, holder_id, release_run, renew_claim
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +71,33 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def claim_ttl() -> float:
+    """How long a claim outlives its holder's last heartbeat (POLICY_ARCHIVE_CLAIM_TTL seconds, default 60)."""
+    return float(os.environ.get("POLICY_ARCHIVE_CLAIM_TTL") or 60)
+
+
+def _die_with_parent() -> None:
+    """Linux: the crawler gets SIGTERM if the scheduler dies (kill -9), so no orphan crawls past its claim."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _wait(db: Database, proc: subprocess.Popen[bytes], run_id: int, limit: int,
-          progress: Progress | None) -> str | None:
-    """Wait for the child; 'timeout' when it ran past its limit, 'aborted' when the daemon is stopping, else None."""
+          progress: Progress | None, claim_id: int | None = None) -> str | None:
+    """Wait for the child; 'timeout' when it ran past its limit, 'aborted' when the daemon is stopping, else None.
+
+    Meanwhile the claim's expiry is pushed forward, so only a holder that stopped beating loses it.
+    """
     deadline = time.monotonic() + limit
+    beat_at = time.monotonic() + claim_ttl() / 4
     while proc.poll() is None:
+        if claim_id is not None and time.monotonic() >= beat_at:
+            with db.unit_of_work() as session:
+                renew_claim(session, claim_id, claim_ttl())
+            beat_at = time.monotonic() + claim_ttl() / 4
         if time.monotonic() > deadline:
             _stop(proc)
             return "timeout"
@@ -111,7 +133,7 @@ def _finish(db: Database, run_id: int, claim_id: int, status: str, message: str)
         return run_record(run)
 
 
-def _claim(db: Database, request: CrawlRequest, limit: int) -> tuple[int, int]:
+def _claim(db: Database, request: CrawlRequest) -> tuple[int, int]:
     """Claim the firing and open its run in one transaction; waits up to `wait_busy` for a busy source."""
     source, holder = request.source, request.holder or holder_id()
     deadline = time.monotonic() + request.wait_busy
@@ -119,7 +141,7 @@ def _claim(db: Database, request: CrawlRequest, limit: int) -> tuple[int, int]:
         try:
             with db.unit_of_work() as session:
                 claim = claim_run(session, source.name, request.scheduled_for or utcnow(), holder,
-                                  ttl=limit + GRACE_SECONDS + 15)
+                                  ttl=claim_ttl())
                 run = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
                                 pid=os.getpid())
                 claim.run_id = run.id
@@ -138,16 +160,17 @@ def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = N
     """
     source = request.source
     limit = request.time_limit or source.time_limit_seconds
-    run_id, claim_id = _claim(db, request, limit)
+    run_id, claim_id = _claim(db, request)
     log = _log_path(source.name, run_id)
     cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
            "--db", db.url, "--run-id", str(run_id), "--max-pages", str(request.max_pages)]
     outcome, code = None, None
     try:
         with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    preexec_fn=_die_with_parent)  # noqa: PLW1509 - nothing else runs in it
             try:
-                outcome = _wait(db, proc, run_id, limit, progress)
+                outcome = _wait(db, proc, run_id, limit, progress, claim_id)
             except BaseException:
                 _stop(proc)
                 _finish(db, run_id, claim_id, "aborted", "interrupted")
