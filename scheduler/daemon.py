@@ -24,7 +24,7 @@ from archive.models import CrawlRun
 from archive.models import Source as SourceRow
 from crawler.sources import Source, SourcesError, load_sources
 from scheduler import jobs
-from scheduler.claims import SourceBusy, acquire_lease, current_lease, holder_id, release_lease
+from scheduler.claims import SourceBusy, acquire_lease, current_lease, holder_id, prune_claims, release_lease
 from scheduler.jobs import CrawlRequest, run_crawl
 from scheduler.notify.outbox import deliver_pending
 from scheduler.watches import WatchError, load_watches
@@ -94,6 +94,7 @@ class Daemon:
     _runs: int = 0
     _leader: threading.Event = field(default_factory=threading.Event)
     _loaded_at: dt.datetime | None = None
+    _lease_until: float = 0.0
 
     def build(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(
@@ -146,12 +147,18 @@ class Daemon:
             with self.db.unit_of_work() as session:
                 leader = acquire_lease(session, self.holder, self.lease_ttl)
                 lease = current_lease(session)
-                return leader, lease.reload_requested_at if lease else None
+                reload_at = lease.reload_requested_at if lease else None
         except Exception as exc:  # a locked or unreachable database must not kill the daemon
             logger.error("lease: %s", exc)
-            return False, None
+            # keep leading while the lease we last renewed is still ours; nobody else can take it before then
+            return time.monotonic() < self._lease_until, None
+        if leader:
+            self._lease_until = time.monotonic() + self.lease_ttl * 0.8
+        return leader, reload_at
 
     def _start(self) -> BackgroundScheduler:
+        with self.db.unit_of_work() as session:
+            prune_claims(session)
         scheduler = self.build()
         scheduler.start(paused=True)
         self.install(scheduler)
