@@ -76,13 +76,24 @@ def claim_ttl() -> float:
     return float(os.environ.get("POLICY_ARCHIVE_CLAIM_TTL") or 60)
 
 
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # resolved here, so the forked child runs no dynamic loading before exec
+
+
 def _die_with_parent() -> None:
     """Linux: the crawler gets SIGTERM if the scheduler dies (kill -9), so no orphan crawls past its claim."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _wait(db: Database, proc: subprocess.Popen[bytes], run_id: int, limit: int,
