@@ -7,7 +7,7 @@ import os
 import socket
 import uuid
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,9 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def acquire_lease(session: Session, holder: str, ttl: float, name: str = LEASE_NAME) -> bool:
-    """Take or renew the lease; an expired lease (its holder died or hung) can be taken over.
+def acquire_lease(session: Session, holder: str, ttl: float, name: str = LEASE_NAME, force: bool = False) -> bool:
+    """Take or renew the lease; an expired lease (its holder died or hung) can be taken over, and any lease when
+    `force` (the caller holds the PostgreSQL advisory lock, so the previous holder is gone).
 
     SQLite serialises writers (BEGIN IMMEDIATE), PostgreSQL locks the row (FOR UPDATE); a concurrent first insert
     loses on the primary key.
@@ -41,12 +42,46 @@ def acquire_lease(session: Session, holder: str, ttl: float, name: str = LEASE_N
         except IntegrityError:
             return False
         return True
-    if row.holder != holder and row.expires_at > now:
+    if row.holder != holder and row.expires_at > now and not force:
         return False
     if row.holder != holder:
         row.holder, row.acquired_at = holder, now
     row.renewed_at, row.expires_at = now, expires
     return True
+
+
+class AdvisoryLock:
+    """PostgreSQL: a session advisory lock on a connection of its own; the server drops it when the holder dies."""
+
+    KEY = 0x706F6C61  # 'pola'
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+
+    def hold(self) -> bool:
+        if self.conn is not None:
+            try:
+                self.conn.exec_driver_sql("select 1")
+                return True
+            except Exception:  # the connection (and with it the lock) is gone
+                self.close()
+                return False
+        conn = self.engine.connect()
+        got = conn.execute(text("select pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+        conn.commit()
+        if got:
+            self.conn = conn
+            return True
+        conn.close()
+        return False
+
+    def close(self) -> None:
+        """Invalidate rather than return to the pool: a pooled connection would keep the lock."""
+        if self.conn is not None:
+            self.conn.invalidate()
+            self.conn.close()
+            self.conn = None
 
 
 def release_lease(session: Session, holder: str, name: str = LEASE_NAME) -> None:

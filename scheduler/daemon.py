@@ -24,7 +24,15 @@ from archive.models import CrawlRun
 from archive.models import Source as SourceRow
 from crawler.sources import Source, SourcesError, load_sources
 from scheduler import jobs
-from scheduler.claims import SourceBusy, acquire_lease, current_lease, holder_id, prune_claims, release_lease
+from scheduler.claims import (
+    AdvisoryLock,
+    SourceBusy,
+    acquire_lease,
+    current_lease,
+    holder_id,
+    prune_claims,
+    release_lease,
+)
 from scheduler.jobs import CrawlRequest, run_crawl
 from scheduler.notify.outbox import deliver_pending
 from scheduler.watches import WatchError, load_watches
@@ -95,6 +103,11 @@ class Daemon:
     _leader: threading.Event = field(default_factory=threading.Event)
     _loaded_at: dt.datetime | None = None
     _lease_until: float = 0.0
+    _advisory: AdvisoryLock | None = None
+
+    def __post_init__(self) -> None:
+        if self.db.engine.dialect.name == "postgresql":
+            self._advisory = AdvisoryLock(self.db.engine)
 
     def build(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(
@@ -144,8 +157,11 @@ class Daemon:
 
     def _hold_lease(self) -> tuple[bool, dt.datetime | None]:
         try:
+            locked = self._advisory.hold() if self._advisory else False
+            if self._advisory and not locked:
+                return False, None
             with self.db.unit_of_work() as session:
-                leader = acquire_lease(session, self.holder, self.lease_ttl)
+                leader = acquire_lease(session, self.holder, self.lease_ttl, force=locked)
                 lease = current_lease(session)
                 reload_at = lease.reload_requested_at if lease else None
         except Exception as exc:  # a locked or unreachable database must not kill the daemon
@@ -210,6 +226,8 @@ class Daemon:
                 self._deliver_once()  # a budgeted run (--stop-after-runs/--duration) still announces its last crawl
             with self.db.unit_of_work() as session:
                 release_lease(session, self.holder)
+            if self._advisory:
+                self._advisory.close()
             jobs.ABORT.clear()
         return self._runs
 

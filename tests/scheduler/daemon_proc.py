@@ -22,11 +22,29 @@ def start_daemon(cli: Cli, *args: str, env: dict[str, str] | None = None) -> sub
 
 
 def query(cli: Cli, sql: str) -> list[tuple]:
+    if not cli.db_url.startswith("sqlite"):
+        return _query_server(cli.db_url, sql)
     try:
         with sqlite3.connect(cli.db_url.removeprefix("sqlite:///"), timeout=30) as conn:
             return conn.execute(sql).fetchall()
     except sqlite3.OperationalError:
         return []  # not migrated yet
+
+
+def _query_server(url: str, sql: str) -> list[tuple]:
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    from archive.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql)).all()]
+    except ProgrammingError:
+        return []  # not migrated yet
+    finally:
+        engine.dispose()
 
 
 def wait_for(what: str, check: Callable[[], object], timeout: float = 120, proc: subprocess.Popen | None = None

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import threading
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -58,13 +61,36 @@ def test_the_lease_has_one_holder_until_it_expires_or_is_released(db: Database) 
 
 def _overlaps(rows: list[tuple]) -> list[tuple]:
     rows = sorted(rows)
-    return [(a, b) for a, b in zip(rows, rows[1:], strict=False) if b[0] < (a[1] or "9999")]
+    return [(a, b) for a, b in zip(rows, rows[1:], strict=False) if a[1] is None or b[0] < a[1]]
 
 
-def test_two_daemons_on_one_database_never_overlap_a_source(tmp_path: Path, site) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> Iterator[str]:
+    """SQLite always; PostgreSQL (lease row + advisory lock) when POLICY_ARCHIVE_TEST_PG_URL names a server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+        return
+    server = os.environ.get("POLICY_ARCHIVE_TEST_PG_URL")
+    if not server:
+        pytest.skip("POLICY_ARCHIVE_TEST_PG_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
+    from sqlalchemy import text
+
+    from archive.db import make_engine
+
+    name = f"pa_test_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(server).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"create database {name}"))
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"drop database {name} with (force)"))
+    admin.dispose()
+
+
+def test_two_daemons_on_one_database_never_overlap_a_source(tmp_path: Path, site, db_url: str) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(demo_source_toml(site.base_url, schedule="every 3s"), encoding="utf-8")
-    cli = Cli(f"sqlite:///{tmp_path / 'archive.sqlite3'}", sources, tmp_path / "home")
+    cli = Cli(db_url, sources, tmp_path / "home")
     cli("init")
     fast = {"POLICY_ARCHIVE_CLAIM_TTL": "4"}  # a dead leader's claim frees its source 4 s after its last heartbeat
     first, second = start_daemon(cli, env=fast), start_daemon(cli, env=fast)
