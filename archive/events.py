@@ -123,10 +123,13 @@ def run_finished(session: Session, run: CrawlRun) -> OutboxEvent | None:
     return None
 
 
-def known_article_urls(session: Session, source_id: int, days: int = 30, limit: int = 200) -> list[str]:
-    """Articles archived and seen lately: the crawler re-fetches the ones no listing linked, to notice removals."""
+def known_article_urls(session: Session, source_id: int, days: int = 7, limit: int = 100) -> list[str]:
+    """Articles first archived lately: the crawler re-fetches the ones no listing linked, to notice removals.
+
+    Bounded by first_seen (not last_seen, which every re-fetch moves), so each article is re-checked for a week only.
+    """
     since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
     stmt = (select(Document.url).where(Document.source_id == source_id, Document.kind == "article",
-                                       Document.current_version_id.is_not(None), Document.last_seen >= since)
-            .order_by(Document.last_seen.desc()).limit(limit))
+                                       Document.current_version_id.is_not(None), Document.first_seen >= since)
+            .order_by(Document.first_seen.desc()).limit(limit))
     return list(session.scalars(stmt))
