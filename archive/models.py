@@ -179,3 +179,6 @@ class SketchBand(Base):
 from archive.models_boilerplate import LearnedLine  # noqa: E402
 
 __all__ = ["Base", "CrawlRun", "Document", "Fetch", "LearnedLine", "Source", "Version", "utcnow"]
+
+
+from archive import models_monitor as _monitor  # noqa: E402,F401 - registers the monitoring tables on Base.metadata

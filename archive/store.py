@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from archive import events
 from archive.clusters import assign
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
 from archive.search import index_document
@@ -129,6 +130,7 @@ def store_extraction(session: Session, *, source_id: int, url: str, extraction: 
     )
     session.add(version)
     session.flush()
+    events.document_stored(session, doc, version, current)
     session.execute(
         update(Document).where(Document.id == doc.id).values(
             current_version_id=version.id, version_count=version.number, last_seen=seen_at)

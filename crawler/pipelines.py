@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archive.boilerplate import load_learned
 from archive.db import Database
+from archive.events import document_gone
 from archive.fetches import (
     document_id_for_url,
     mark_attachment,
@@ -168,6 +169,8 @@ class ArchivePipeline:
             self._record(session, note.url, note.outcome, kind=note.kind, status=note.status, error=note.error,
                          elapsed_ms=note.elapsed_ms, size=note.size, content_type=note.content_type,
                          **_capture_fields(note.capture))
+            if note.kind == "article" and note.status in (404, 410):
+                document_gone(session, note.url, note.status)
 
     def _fields(self, page: ArticlePage, extraction: Extraction | None = None) -> dict[str, Any]:
         return dict(kind=page.kind, status=page.status, elapsed_ms=page.elapsed_ms, size=len(page.body),

@@ -14,8 +14,10 @@ from crawler.sources import default_sources_path
 from scheduler import render
 from scheduler.cli_context import Context, fail
 from scheduler.cli_docs import clusters_app, docs_app, export_command, search_command
+from scheduler.cli_monitor import reload_command, status_command
 from scheduler.cli_reprocess import reprocess_command
 from scheduler.cli_text import boilerplate_app, clean_command, extract_command
+from scheduler.cli_watch import watch_app
 
 app = typer.Typer(help="Crawl, clean and archive Chinese policy publications.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -29,6 +31,9 @@ app.command("search")(search_command)
 app.command("reprocess")(reprocess_command)
 app.command("clean")(clean_command)
 app.add_typer(boilerplate_app, name="boilerplate")
+app.command("status")(status_command)
+app.command("reload")(reload_command)
+app.add_typer(watch_app, name="watch")
 
 
 @app.callback()
@@ -78,21 +83,26 @@ def crawl(
     backfill: Annotated[bool, typer.Option(help="Walk every listing page (up to the source's backfill_depth).")] = False,
 ) -> None:
     """Crawl one source now and archive what changed."""
-    from scheduler.jobs import CrawlRequest, run_crawl
+    from scheduler.jobs import CrawlRequest, SourceBusy, run_crawl
 
     c: Context = ctx.obj
     src = c.source(source)
     database = c.database()
-    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit, backfill=backfill)
-    if json:
-        render.print_json(run_crawl(database, request))
-        return
-    with render.console.status(f"crawling {src.name}…") as status:
-        def progress(counts: dict[str, int]) -> None:
-            status.update(f"crawling {src.name}: {counts['pages']} fetched, {counts['new_documents']} new, "
-                          f"{counts['new_versions'] - counts['new_documents']} changed, {counts['errors']} errors")
+    wait = (time_limit or src.time_limit_seconds) + 60  # another crawl of this source ends within its limit
+    request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit, wait_busy=wait,
+                           backfill=backfill)
+    try:
+        if json:
+            render.print_json(run_crawl(database, request))
+            return
+        with render.console.status(f"crawling {src.name}…") as status:
+            def progress(counts: dict[str, int]) -> None:
+                status.update(f"crawling {src.name}: {counts['pages']} fetched, {counts['new_documents']} new, "
+                              f"{counts['new_versions'] - counts['new_documents']} changed, {counts['errors']} errors")
 
-        record = run_crawl(database, request, progress)
+            record = run_crawl(database, request, progress)
+    except SourceBusy as exc:
+        fail(str(exc), 3)
     render.console.print(render.runs_table([record]))
 
 
@@ -121,16 +131,26 @@ def run(
     max_concurrent: Annotated[int, typer.Option(help="Crawls running at once.")] = 2,
     stop_after_runs: Annotated[int | None, typer.Option(help="Exit after this many crawls.")] = None,
     duration: Annotated[float | None, typer.Option(help="Exit after this many seconds.")] = None,
+    jitter: Annotated[int, typer.Option(help="Random delay (s) added to interval schedules.")] = 30,
+    lease_ttl: Annotated[float, typer.Option(help="Seconds before a dead leader's lease can be taken over.")] = 30.0,
+    notify_interval: Annotated[float, typer.Option(help="Seconds between delivery passes.")] = 5.0,
 ) -> None:
     """Run the scheduler: each source on its own schedule until Ctrl-C / SIGTERM."""
     from scheduler.daemon import Daemon
+    from scheduler.watches import WatchError, load_watches, watches_path
 
     c: Context = ctx.obj
     sources = c.sources()
     chosen = [c.source(n) for n in source] if source else [s for s in sources.values() if s.enabled]
     if not chosen:
         fail("no enabled sources to schedule")
-    daemon = Daemon(c.database(), c.sources_path, chosen, max_concurrent=max_concurrent,
+    try:
+        load_watches(watches_path(c.sources_path))
+    except WatchError as exc:
+        fail(str(exc))
+    daemon = Daemon(c.database(), c.sources_path, chosen, max_concurrent=max_concurrent, jitter=jitter,
+                    lease_ttl=lease_ttl, notify_interval=notify_interval, only=tuple(source or ()),
+                    watches_path=watches_path(c.sources_path),
                     on_run=lambda r: render.console.print(render.runs_table([r])))
     names = ", ".join(f"{s.name} ({s.schedule})" for s in chosen)
     render.console.print(f"scheduler started at {dt.datetime.now():%Y-%m-%d %H:%M:%S}: {names}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from archive.db import Database, data_home
+from archive.events import run_finished
+from archive.models import utcnow
 from archive.queries import run_record
 from archive.store import ensure_source, finish_run, run_counts, start_run
 from crawler.sources import Source
+from scheduler.claims import SourceBusy, claim_run, holder_id, release_run, renew_claim
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, int]], None]
 GRACE_SECONDS = 10
+# Set by the daemon on SIGTERM/Ctrl-C: crawls in flight stop their child cleanly and are recorded as aborted.
+ABORT = threading.Event()
+
+__all__ = ["ABORT", "CrawlRequest", "SourceBusy", "run_crawl"]
 
 
 @dataclass
@@ -33,6 +42,9 @@ class CrawlRequest:
     max_pages: int = 0
     time_limit: int | None = None  # seconds; default from the source
     backfill: bool = False  # walk every listing page instead of stopping at the first all-known one
+    scheduled_for: dt.datetime | None = None  # the firing this run claims (naive UTC); now for manual crawls
+    holder: str | None = None  # who claims it (the daemon's lease holder id)
+    wait_busy: float = 0  # seconds to wait for another crawl of the source to end (manual crawls); 0 = give up
 
 
 def _log_path(source: str, run_id: int) -> Path:
@@ -60,14 +72,50 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def claim_ttl() -> float:
+    """How long a claim outlives its holder's last heartbeat (POLICY_ARCHIVE_CLAIM_TTL seconds, default 60)."""
+    return float(os.environ.get("POLICY_ARCHIVE_CLAIM_TTL") or 60)
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # resolved here, so the forked child runs no dynamic loading before exec
+
+
+def _die_with_parent() -> None:
+    """Linux: the crawler gets SIGTERM if the scheduler dies (kill -9), so no orphan crawls past its claim."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _wait(db: Database, proc: subprocess.Popen[bytes], run_id: int, limit: int,
-          progress: Progress | None) -> str | None:
-    """Wait for the child; returns 'timeout' when it ran past its limit, else None."""
+          progress: Progress | None, claim_id: int | None = None) -> str | None:
+    """Wait for the child; 'timeout' when it ran past its limit, 'aborted' when the daemon is stopping, else None.
+
+    Meanwhile the claim's expiry is pushed forward, so only a holder that stopped beating loses it.
+    """
     deadline = time.monotonic() + limit
+    beat_at = time.monotonic() + claim_ttl() / 4
     while proc.poll() is None:
+        if claim_id is not None and time.monotonic() >= beat_at:
+            with db.unit_of_work() as session:
+                renew_claim(session, claim_id, claim_ttl())
+            beat_at = time.monotonic() + claim_ttl() / 4
         if time.monotonic() > deadline:
             _stop(proc)
             return "timeout"
+        if ABORT.is_set():
+            _stop(proc)
+            return "aborted"
         if progress:
             with db.unit_of_work() as session:
                 progress(run_counts(session, run_id))
@@ -88,37 +136,66 @@ def _verdict(code: int | None, timed_out: bool, counts: dict[str, int], limit: i
     return "ok", f"{counts['pages']} fetches, {counts['errors']} errors"
 
 
-def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None) -> dict[str, Any]:
-    """Runs a crawl to completion (or its time limit) and returns the finished run as a record."""
-    source = request.source
+def _finish(db: Database, run_id: int, claim_id: int, status: str, message: str) -> dict[str, Any]:
+    """The run's verdict, its source.failing/recovered event and the claim's release: one transaction."""
     with db.unit_of_work() as session:
-        run_id = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
-                           pid=os.getpid()).id
+        run = finish_run(session, run_id, status, message)
+        run_finished(session, run)
+        release_run(session, claim_id, run_id)
+        return run_record(run)
+
+
+def _claim(db: Database, request: CrawlRequest) -> tuple[int, int]:
+    """Claim the firing and open its run in one transaction; waits up to `wait_busy` for a busy source."""
+    source, holder = request.source, request.holder or holder_id()
+    deadline = time.monotonic() + request.wait_busy
+    while True:
+        try:
+            with db.unit_of_work() as session:
+                claim = claim_run(session, source.name, request.scheduled_for or utcnow(), holder,
+                                  ttl=claim_ttl())
+                run = start_run(session, ensure_source(session, source.name, source.title), request.trigger,
+                                pid=os.getpid())
+                claim.run_id = run.id
+                return run.id, claim.id
+        except SourceBusy:
+            if time.monotonic() >= deadline or request.scheduled_for is not None:
+                raise
+            logger.warning("%s is being crawled by another process: waiting", source.name)
+            time.sleep(1)
+
+
+def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None) -> dict[str, Any]:
+    """Runs a crawl to completion (or its time limit) and returns the finished run as a record.
+
+    Raises SourceBusy when another process is crawling the source or already took this firing.
+    """
+    source = request.source
     limit = request.time_limit or source.time_limit_seconds
+    run_id, claim_id = _claim(db, request)
     log = _log_path(source.name, run_id)
     cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
            "--db", db.url, "--run-id", str(run_id), "--max-pages", str(request.max_pages)]
     if request.backfill:
         cmd.append("--backfill")
-    timed_out, code = False, None
+    outcome, code = None, None
     try:
         with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    preexec_fn=_die_with_parent)  # noqa: PLW1509 - nothing else runs in it
             try:
-                timed_out = _wait(db, proc, run_id, limit, progress) == "timeout"
+                outcome = _wait(db, proc, run_id, limit, progress, claim_id)
             except BaseException:
                 _stop(proc)
-                with db.unit_of_work() as session:
-                    finish_run(session, run_id, "aborted", "interrupted")
+                _finish(db, run_id, claim_id, "aborted", "interrupted")
                 raise
             code = proc.returncode
     except OSError as exc:
-        with db.unit_of_work() as session:
-            return run_record(finish_run(session, run_id, "failed", f"cannot start crawler: {exc}"))
+        return _finish(db, run_id, claim_id, "failed", f"cannot start crawler: {exc}")
     with db.unit_of_work() as session:
-        status, message = _verdict(code, timed_out, run_counts(session, run_id), limit, log)
-        if code == 3 and not timed_out:
-            status, message = "aborted", "crawl was asked to stop"
-        record = run_record(finish_run(session, run_id, status, message))
+        status, message = _verdict(code, outcome == "timeout", run_counts(session, run_id), limit, log)
+    if outcome == "aborted" or (code == 3 and outcome is None):
+        status, message = "aborted", "crawl was asked to stop"
+    record = _finish(db, run_id, claim_id, status, message)
     logger.info("run %s of %s: %s (%s)", run_id, source.name, status, message)
     return record

@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+import scrapy.signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -70,6 +71,41 @@ class PolicySpider(scrapy.Spider):
         self._links = LinkExtractor(unique=True)
         self._article_res = [re.compile(p) for p in source.article_patterns]
         self._follow_res = [re.compile(p) for p in source.follow_patterns]
+        self._rechecked = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.recheck_known, signal=scrapy.signals.spider_idle)
+        return spider
+
+    def _known_urls(self) -> list[str]:
+        settings = self.crawler.settings
+        if not settings.get("POLICY_ARCHIVE_DB") or settings.get("POLICY_ARCHIVE_SOURCE_ID") is None:
+            return []
+        from archive.db import Database
+        from archive.events import known_article_urls
+
+        db = Database(settings.get("POLICY_ARCHIVE_DB"), migrate=False)
+        try:
+            with db.unit_of_work() as session:
+                return known_article_urls(session, settings.getint("POLICY_ARCHIVE_SOURCE_ID"))
+        finally:
+            db.dispose()
+
+    def recheck_known(self) -> None:
+        """At the end, archived articles no listing linked this time are checked again: a 404/410 is a removal."""
+        if self._rechecked:
+            return
+        self._rechecked = True
+        # only those the revisit policy says are due, with the last fetch's validators: an unchanged page costs a 304
+        pending = [canonical_url(u) for u in self._known_urls()
+                   if canonical_url(u) not in self._articles_seen and self.state.due(u)]
+        for url in pending:
+            self._articles_seen.add(url)
+            self.crawler.engine.crawl(self._conditional(url, self.parse_article, "article"))
+        if pending:
+            raise DontCloseSpider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.start_urls:
