@@ -72,6 +72,7 @@ class PolicySpider(scrapy.Spider):
         self._article_res = [re.compile(p) for p in source.article_patterns]
         self._follow_res = [re.compile(p) for p in source.follow_patterns]
         self._rechecked = False
+        self._not_due_seen: set[str] = set()  # linked this crawl but left alone by the revisit policy
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PolicySpider:
@@ -98,9 +99,12 @@ class PolicySpider(scrapy.Spider):
         if self._rechecked:
             return
         self._rechecked = True
-        # only those the revisit policy says are due, with the last fetch's validators: an unchanged page costs a 304
+        # linked anywhere this crawl means still published; the rest are asked when the revisit policy says they are
+        # due (so a removal is noticed within one revisit interval), with the last fetch's validators: a page that is
+        # still there costs a 304
+        linked = self._articles_seen | self._not_due_seen
         pending = [canonical_url(u) for u in self._known_urls()
-                   if canonical_url(u) not in self._articles_seen and self.state.due(u)]
+                   if canonical_url(u) not in linked and self.state.due(u)]
         for url in pending:
             self._articles_seen.add(url)
             self.crawler.engine.crawl(self._conditional(url, self.parse_article, "article"))
@@ -131,10 +135,13 @@ class PolicySpider(scrapy.Spider):
             return None
         if self.max_pages and len(self._articles_seen) >= self.max_pages:
             return None
-        self._articles_seen.add(key)
         if not self.state.due(key, lastmod):
-            self.not_due += 1
+            # not marked as seen: a sitemap <lastmod> met later in this crawl may still make it due
+            if key not in self._not_due_seen:
+                self._not_due_seen.add(key)
+                self.not_due += 1
             return None
+        self._articles_seen.add(key)
         return self._conditional(key, self.parse_article, "article")
 
     def _conditional(self, url: str, callback: Any, kind: str, **meta: Any) -> scrapy.Request:

@@ -66,13 +66,13 @@ def _overlaps(rows: list[tuple]) -> list[tuple]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path: Path) -> Iterator[str]:
-    """SQLite always; PostgreSQL (lease row + advisory lock) when POLICY_ARCHIVE_TEST_PG_URL names a server."""
+    """SQLite always; PostgreSQL (lease row + advisory lock) when POLICY_ARCHIVE_TEST_PG names a server."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'archive.sqlite3'}"
         return
-    server = os.environ.get("POLICY_ARCHIVE_TEST_PG_URL")
+    server = os.environ.get("POLICY_ARCHIVE_TEST_PG")
     if not server:
-        pytest.skip("POLICY_ARCHIVE_TEST_PG_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
+        pytest.skip("POLICY_ARCHIVE_TEST_PG is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
     from sqlalchemy import text
 
     from archive.db import make_engine

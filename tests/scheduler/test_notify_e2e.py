@@ -31,7 +31,8 @@ def _of(webhook, event: str) -> list[dict]:
 
 def test_new_changed_removed_reach_webhook_mail_and_feed(tmp_path: Path, site, webhook, smtp) -> None:
     sources = tmp_path / "sources.toml"
-    sources.write_text(demo_source_toml(site.base_url, schedule="every 4s"), encoding="utf-8")
+    # revisit_young = 0: every archived article is re-checked each cycle, so an edit or a removal shows in one
+    sources.write_text(demo_source_toml(site.base_url, schedule="every 4s", revisit_young=0), encoding="utf-8")
     cli = Cli(f"sqlite:///{tmp_path / 'archive.sqlite3'}", sources, tmp_path / "home")
     feed = tmp_path / "feeds" / "party.xml"
     # keyword in simplified script; the page is in traditional script
