@@ -28,6 +28,10 @@ def run_migrations_online() -> None:
         )
         try:
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # two processes starting on a fresh database would both create the tables: one waits here
+                    # (SQLite gets the same from BEGIN IMMEDIATE), then finds the schema at head
+                    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7264001)")
                 context.run_migrations()
         finally:
             if sqlite:

@@ -1,9 +1,12 @@
-"""End to end over loopback: crawl the replica site with the real CLI and check what landed in SQLite."""
+"""End to end over loopback: crawl the replica site with the real CLI and check what landed, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import Cli
 
@@ -15,8 +18,32 @@ SEED_JUNK = [
 ]
 
 
-def _db(cli: Cli) -> sqlite3.Connection:
-    return sqlite3.connect(cli.db_url.removeprefix("sqlite:///"))
+@pytest.fixture
+def cli(archive_url: str, cli: Cli) -> Cli:
+    """The same tests on a SQLite file and on a fresh PostgreSQL database."""
+    return Cli(archive_url, cli.sources, cli.home)
+
+
+class _Rows:
+    def __init__(self, conn) -> None:  # noqa: ANN001
+        self.conn = conn
+
+    def execute(self, sql: str):  # noqa: ANN201
+        from sqlalchemy import text
+
+        return self.conn.execute(text(sql))
+
+
+@contextmanager
+def _db(cli: Cli) -> Iterator[_Rows]:
+    from archive.db import make_engine
+
+    engine = make_engine(cli.db_url)
+    try:
+        with engine.connect() as conn:
+            yield _Rows(conn)
+    finally:
+        engine.dispose()
 
 
 def test_first_crawl_archives_every_article_once_and_clean(cli: Cli, site) -> None:
@@ -62,7 +89,7 @@ def test_recrawl_unchanged_adds_fetches_but_no_versions(cli: Cli, site) -> None:
     assert second["pages"] >= len(site.articles)
     with _db(cli) as conn:
         assert conn.execute("select count(*) from version").fetchone()[0] == len(site.articles)
-        per_url = conn.execute("select count(*) from fetch where kind='article' group by url").fetchall()
+        per_url = conn.execute("select count(*) from \"fetch\" where kind='article' group by url").fetchall()
         assert {n for (n,) in per_url} == {2}
         statuses = conn.execute("select status, outcome from fetch where kind='article' and run_id=2").fetchall()
         assert set(statuses) == {(304, "unchanged")}  # conditional requests: nothing re-extracted
@@ -100,6 +127,8 @@ def test_two_crawls_at_once_never_duplicate_versions(cli: Cli, site) -> None:
 
 
 def test_deleting_the_database_between_runs_recovers_cleanly(cli: Cli, site) -> None:
+    if not cli.db_url.startswith("sqlite"):
+        pytest.skip("deleting the database file is a SQLite matter")
     cli.json("crawl", "demo", "--max-pages", "5")
     db_file = Path(cli.db_url.removeprefix("sqlite:///"))
     for suffix in ("", "-wal", "-shm"):
