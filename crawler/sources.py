@@ -46,7 +46,11 @@ class Schedule:
     def trigger(self, jitter: int | None = None, timezone: str = "Asia/Shanghai") -> CronTrigger | IntervalTrigger:
         if self.interval_seconds is not None:
             return IntervalTrigger(seconds=self.interval_seconds, jitter=jitter, timezone=timezone)
-        return CronTrigger.from_crontab(self.expr, timezone=timezone)  # cron fires at wall-clock times: no jitter
+        # from_crontab takes no jitter; the same five fields through the constructor do (many sources on one
+        # "0 * * * *" would otherwise all start in the same second)
+        minute, hour, day, month, day_of_week = self.expr.split()
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,
+                           timezone=timezone, jitter=jitter)
 
 
 def _duration(value: Any, allow_zero: bool = False) -> int:

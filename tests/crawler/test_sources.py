@@ -67,3 +67,14 @@ def test_duplicates_and_bad_toml() -> None:
         parse_sources("[[source]\nname=")
     with pytest.raises(SourcesError, match="not found"):
         load_sources("/nonexistent/sources.toml")
+
+
+def test_cron_schedules_take_jitter_like_interval_ones() -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    trigger = Schedule.parse("30 7,19 * * *").trigger(jitter=60)
+    assert trigger.jitter == 60
+    start = dt.datetime(2024, 1, 1, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    fire = trigger.get_next_fire_time(None, start)
+    assert dt.timedelta(0) <= fire - start.replace(hour=19, minute=30) <= dt.timedelta(seconds=60)

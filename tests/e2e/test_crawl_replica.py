@@ -91,7 +91,7 @@ def test_recrawl_unchanged_adds_fetches_but_no_versions(cli: Cli, site) -> None:
         assert conn.execute("select count(*) from version").fetchone()[0] == len(site.articles)
         per_url = conn.execute("select count(*) from \"fetch\" where kind='article' group by url").fetchall()
         assert {n for (n,) in per_url} == {2}
-        statuses = conn.execute("select status, outcome from fetch where kind='article' and run_id=2").fetchall()
+        statuses = conn.execute("select status, outcome from \"fetch\" where kind='article' and run_id=2").fetchall()
         assert set(statuses) == {(304, "unchanged")}  # conditional requests: nothing re-extracted
 
 
