@@ -16,7 +16,7 @@ BACKENDS = ["sqlite", "postgresql"]
 def _pg_admin_url() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
-        pytest.skip(f"PostgreSQL not available: {PG_ENV} is not set (run through `make test`, which starts one)")
+        pytest.skip(reason=f"PostgreSQL not available: {PG_ENV} is not set (run through `make test`, which starts one)")
     return url
 
 

@@ -128,7 +128,7 @@ def test_two_crawls_at_once_never_duplicate_versions(cli: Cli, site) -> None:
 
 def test_deleting_the_database_between_runs_recovers_cleanly(cli: Cli, site) -> None:
     if not cli.db_url.startswith("sqlite"):
-        pytest.skip("deleting the database file is a SQLite matter")
+        pytest.skip(reason="deleting the database file is a SQLite matter")
     cli.json("crawl", "demo", "--max-pages", "5")
     db_file = Path(cli.db_url.removeprefix("sqlite:///"))
     for suffix in ("", "-wal", "-shm"):

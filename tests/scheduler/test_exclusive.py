@@ -72,7 +72,7 @@ def db_url(request, tmp_path: Path) -> Iterator[str]:
         return
     server = os.environ.get("POLICY_ARCHIVE_TEST_PG")
     if not server:
-        pytest.skip("POLICY_ARCHIVE_TEST_PG is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
+        pytest.skip(reason="POLICY_ARCHIVE_TEST_PG is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
     from sqlalchemy import text
 
     from archive.db import make_engine
