@@ -153,6 +153,9 @@ def docs_diff(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Docum
     if json:
         render.print_json(diff)
         return
+    if diff["from"] == diff["to"]:
+        render.console.print(f"{diff['url']} has only version {diff['to']}: nothing to compare", highlight=False)
+        return
     render.console.print(f"[bold]{diff['url']}[/bold]  version {diff['from']} ({diff['from_reason']}, "
                          f"{diff['from_seen'][:10]}) → {diff['to']} ({diff['to_reason']}, {diff['to_seen'][:10]}): "
                          f"[green]+{diff['inserted']}[/green] [red]-{diff['deleted']}[/red] characters",

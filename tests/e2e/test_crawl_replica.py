@@ -109,6 +109,10 @@ def test_changed_article_gets_exactly_one_new_version(cli: Cli, site) -> None:
     assert "新增一段" not in cli.json("docs", "show", url, "--version", "1")["text"]
     table = cli("docs", "history", url).stdout
     assert "changed" in table and "new" in table
+    diff = cli("docs", "diff", url).stdout  # piped: word-diff markers instead of colour
+    assert "{+\n新增一段：各级党组织要把学习成果转化为推动发展的实际成效。+}" in diff and "-0 characters" in diff
+    untouched = site.base_url + site.articles[4].path
+    assert "nothing to compare" in cli("docs", "diff", untouched).stdout
 
 
 def test_two_crawls_at_once_never_duplicate_versions(cli: Cli, site) -> None:
