@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from archive.diff import char_diff, diff_stats
 from archive.models import Cluster, Document, Sketch, Source, Version
-from archive.queries import _iso, get_version, version_record
+from archive.queries import _iso, get_version, version_record, where_filters
 
 
 class PullError(ValueError):
@@ -66,17 +66,7 @@ def _export_select(pull: Pull) -> Select:
                    Version.meta, Version.text)
             .join(Version, on_version).join(Source, Source.id == Document.source_id)
             .outerjoin(Sketch, Sketch.document_id == Document.id).outerjoin(Cluster, Cluster.id == Sketch.cluster_id))
-    if pull.source:
-        stmt = stmt.where(Source.name == pull.source)
-    if pull.since:
-        stmt = stmt.where(Version.published_on >= pull.since)
-    if pull.until:
-        stmt = stmt.where(Version.published_on <= pull.until)
-    if pull.query:
-        from corpus.normalize import normalize_text
-
-        stmt = stmt.where(Version.text_norm.contains(normalize_text(pull.query), autoescape=True)
-                          | Version.title.contains(pull.query, autoescape=True))
+    stmt = where_filters(stmt, pull.source, pull.since, pull.until, pull.query)
     if pull.canonical_only:
         stmt = stmt.where((Cluster.canonical_id == Document.id) | Sketch.cluster_id.is_(None))
     if pull.cluster is not None:

@@ -50,24 +50,30 @@ def version_record(doc: Document, version: Version, *, with_text: bool = True) -
     return record
 
 
+def where_filters(stmt: Select, source: str | None, since: dt.date | None, until: dt.date | None,
+                  query: str | None) -> Select:
+    """The filters every pull shares, on a select that already joins Source and the Version in question."""
+    if source:
+        stmt = stmt.where(Source.name == source)
+    if since:
+        stmt = stmt.where(Version.published_on >= since)
+    if until:
+        stmt = stmt.where(Version.published_on <= until)
+    if query:
+        from corpus.normalize import normalize_text
+
+        stmt = stmt.where(Version.text_norm.contains(normalize_text(query), autoescape=True)
+                          | Version.title.contains(query, autoescape=True))
+    return stmt
+
+
 def _current_documents(flt: DocumentFilter) -> Select[tuple[Document, Version]]:
     stmt = (
         select(Document, Version)
         .join(Version, Version.id == Document.current_version_id)
         .join(Source, Source.id == Document.source_id)
     )
-    if flt.source:
-        stmt = stmt.where(Source.name == flt.source)
-    if flt.since:
-        stmt = stmt.where(Version.published_on >= flt.since)
-    if flt.until:
-        stmt = stmt.where(Version.published_on <= flt.until)
-    if flt.query:
-        from corpus.normalize import normalize_text
-
-        needle = normalize_text(flt.query)
-        stmt = stmt.where(Version.text_norm.contains(needle, autoescape=True)
-                          | Version.title.contains(flt.query, autoescape=True))
+    stmt = where_filters(stmt, flt.source, flt.since, flt.until, flt.query)
     stmt = stmt.order_by(Version.published_on.desc().nulls_last(), Document.id.desc())
     if flt.limit:
         stmt = stmt.limit(flt.limit)
