@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from archive.models import Cluster, Document, Sketch, SketchBand, Version, utcnow
@@ -61,7 +64,7 @@ def signature(text_norm: str) -> np.ndarray | None:
     return m.hashvalues.astype("<u4")
 
 
-def _buckets(sig: np.ndarray) -> list[tuple[int, int]]:
+def bucket_keys(sig: np.ndarray) -> list[tuple[int, int]]:
     _proto, bands, rows = _prototype()
     out = []
     for band in range(bands):
@@ -82,7 +85,7 @@ def candidates(session: Session, sig: np.ndarray, exclude: int | None = None) ->
     # OR of (band, bucket) pairs, not a row-value IN: SQLite scans the table for the latter, and seeks the primary key
     # once per band for the former (PostgreSQL makes a BitmapOr of the same index)
     ids = select(SketchBand.document_id).where(
-        or_(*(and_(SketchBand.band == b, SketchBand.bucket == k) for b, k in _buckets(sig))))
+        or_(*(and_(SketchBand.band == b, SketchBand.bucket == k) for b, k in bucket_keys(sig))))
     if exclude is not None:
         ids = ids.where(SketchBand.document_id != exclude)
     ids = ids.distinct().limit(MAX_CANDIDATES)
@@ -103,56 +106,160 @@ def _canonical_key(url: str, kind: str, published_on, first_seen, doc_id: int) -
             first_seen, doc_id)
 
 
-def refresh_canonical(session: Session, cluster_id: int) -> None:
+def refresh_canonicals(session: Session, cluster_ids: Iterable[int]) -> None:
+    """Recompute size and canonical member of these clusters (one read, one executemany)."""
+    ids = sorted(set(cluster_ids))
+    if not ids:
+        return
     rows = session.execute(
-        select(Document.url, Document.kind, Version.published_on, Document.first_seen, Document.id)
-        .join(Sketch, Sketch.document_id == Document.id)
+        select(Sketch.cluster_id, Document.url, Document.kind, Version.published_on, Document.first_seen, Document.id)
+        .join(Document, Sketch.document_id == Document.id)
         .join(Version, Version.id == Document.current_version_id)
-        .where(Sketch.cluster_id == cluster_id)
+        .where(Sketch.cluster_id.in_(ids))
     ).all()
-    best = min(rows, key=lambda r: _canonical_key(*r))[4] if rows else None
-    session.execute(update(Cluster).where(Cluster.id == cluster_id)
-                    .values(canonical_id=best, size=len(rows), updated_at=utcnow()))
+    by_cluster: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_cluster[row[0]].append(row[1:])
+    now = utcnow()
+    values = []
+    for cid in ids:
+        found = by_cluster.get(cid, [])
+        best = min(found, key=lambda r: _canonical_key(*r))[4] if found else None
+        values.append({"id": cid, "canonical_id": best, "size": len(found), "updated_at": now})
+    session.execute(update(Cluster), values)
+
+
+def refresh_canonical(session: Session, cluster_id: int) -> None:
+    refresh_canonicals(session, [cluster_id])
+
+
+@dataclass(frozen=True)
+class ToSketch:
+    """A document whose current version changed, with its precomputed sketch (archive.prepare)."""
+
+    document_id: int
+    version_id: int
+    signature: bytes | None
+    buckets: tuple[tuple[int, int], ...]
+
+
+def _database_neighbours(session: Session, items: Sequence[ToSketch]) -> tuple[dict[int, set[int]], dict]:
+    """For each item, the stored documents sharing an LSH bucket (at most MAX_CANDIDATES each), and their sketches."""
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for item in items:
+        for band, bucket in item.buckets:
+            wanted[band].add(bucket)
+    if not wanted:
+        return {}, {}
+    # per band an IN list: SQLite and PostgreSQL both seek the (band, bucket, document_id) primary key
+    rows = session.execute(select(SketchBand.band, SketchBand.bucket, SketchBand.document_id).where(
+        or_(*(and_(SketchBand.band == band, SketchBand.bucket.in_(sorted(keys))) for band, keys in wanted.items()))))
+    holders: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for band, bucket, doc_id in rows:
+        holders[(band, bucket)].append(doc_id)
+    near: dict[int, set[int]] = {}
+    for item in items:
+        found: set[int] = set()
+        for key in item.buckets:
+            for doc_id in holders.get(key, ()):
+                if doc_id != item.document_id and len(found) < MAX_CANDIDATES:
+                    found.add(doc_id)
+        near[item.document_id] = found
+    ids = set().union(*near.values()) if near else set()
+    sketches = {d: (c, s) for d, c, s in session.execute(
+        select(Sketch.document_id, Sketch.cluster_id, Sketch.signature).where(Sketch.document_id.in_(ids)))} \
+        if ids else {}
+    return near, sketches
+
+
+def assign_many(session: Session, items: Sequence[ToSketch]) -> list[int | None]:
+    """Put each document in the cluster of its most similar neighbour (stored, or earlier in this batch), or a new one.
+
+    Cost per document: one share of a batched bucket lookup and at most MAX_CANDIDATES comparisons — flat in the
+    archive's size. Runs in the caller's transaction, beside the version inserts.
+    """
+    if not items:
+        return []
+    doc_ids = [i.document_id for i in items]
+    old = {d: c for d, c in session.execute(select(Sketch.document_id, Sketch.cluster_id)
+                                            .where(Sketch.document_id.in_(doc_ids)))}
+    if old:
+        session.execute(delete(SketchBand).where(SketchBand.document_id.in_(list(old))))
+    near_db, sketches = _database_neighbours(session, items)
+    in_batch: dict[int, tuple[object, np.ndarray]] = {}  # document → (cluster id or placeholder, signature)
+    batch_buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
+    placeholders: list[int] = []  # documents founding a new cluster, in order
+    chosen: dict[int, tuple[object, float, bytes | None]] = {}
+    touched: set[object] = set()
+    for item in items:
+        if item.signature is None:
+            in_batch.pop(item.document_id, None)
+            chosen[item.document_id] = (None, 0.0, None)
+            continue
+        sig = np.frombuffer(item.signature, dtype="<u4")
+        scored = []
+        for doc_id in near_db.get(item.document_id, ()):
+            if doc_id in sketches and doc_id not in in_batch and doc_id not in chosen:
+                cluster, stored_sig = sketches[doc_id]
+                scored.append((similarity(stored_sig, sig), doc_id, cluster))
+        mates = {d for key in item.buckets for d in batch_buckets.get(key, ()) if d != item.document_id}
+        scored += [(similarity(in_batch[d][1], sig), d, in_batch[d][0]) for d in mates if d in in_batch]
+        scored = sorted((s for s in scored if s[0] >= THRESHOLD), key=lambda s: (-s[0], s[1]))
+        if scored:
+            sim, _, cluster = scored[0]
+            touched.add(cluster)
+        elif old.get(item.document_id) is not None:
+            sim, cluster = 1.0, old[item.document_id]
+            touched.add(cluster)
+        else:  # a cluster of its own: it is its canonical, nothing to compare
+            sim, cluster = 1.0, ("new", len(placeholders))
+            placeholders.append(item.document_id)
+        in_batch[item.document_id] = (cluster, sig)
+        chosen[item.document_id] = (cluster, sim, item.signature)
+        for key in item.buckets:
+            batch_buckets[key].append(item.document_id)
+    new_ids: list[int] = []
+    if placeholders:
+        new_ids = list(session.scalars(insert(Cluster).returning(Cluster.id, sort_by_parameter_order=True),
+                                       [{"size": 1, "canonical_id": d} for d in placeholders]))
+
+    def real(cluster: object) -> int | None:
+        return new_ids[cluster[1]] if isinstance(cluster, tuple) else cluster  # type: ignore[index,return-value]
+
+    by_item = {i.document_id: i for i in items}
+    inserts, updates, bands, gone = [], [], [], []
+    for doc_id, (cluster, sim, sig_bytes) in chosen.items():
+        item = by_item[doc_id]
+        if cluster is None:
+            if doc_id in old:
+                gone.append(doc_id)
+            continue
+        row = {"document_id": doc_id, "version_id": item.version_id, "cluster_id": real(cluster),
+               "signature": sig_bytes, "similarity": sim}
+        (updates if doc_id in old else inserts).append(row)
+        bands += [{"band": b, "bucket": k, "document_id": doc_id} for b, k in item.buckets]
+    if gone:
+        session.execute(delete(Sketch).where(Sketch.document_id.in_(gone)))
+    if inserts:
+        session.execute(insert(Sketch), inserts)
+    if updates:
+        session.execute(update(Sketch), updates)
+    if bands:
+        session.execute(insert(SketchBand), bands)
+    refresh = {real(c) for c in touched} | {c for d, c in old.items() if real(chosen[d][0]) != c}
+    refresh_canonicals(session, [c for c in refresh if c is not None])
+    for obj in list(session.identity_map.values()):  # Core writes above: drop stale ORM copies
+        if isinstance(obj, (Sketch, Cluster)):
+            session.expire(obj)
+    return [real(chosen[i.document_id][0]) for i in items]
 
 
 def assign(session: Session, document_id: int, version_id: int, text_norm: str) -> int | None:
-    """Sketch a document's current version and put it in the cluster of its most similar neighbour (or a new one).
-
-    Cost per document: one signature, one indexed bucket lookup, at most MAX_CANDIDATES comparisons — flat in the
-    archive's size. Runs in the caller's transaction, beside the version insert.
-    """
+    """Sketch one document's current version and cluster it (see assign_many)."""
     sig = signature(text_norm)
-    old = session.get(Sketch, document_id)
-    old_cluster = old.cluster_id if old else None
-    session.execute(delete(SketchBand).where(SketchBand.document_id == document_id))
-    if sig is None:
-        if old is not None:
-            session.delete(old)
-            session.flush()
-            refresh_canonical(session, old_cluster)
-        return None
-    near = [c for c in candidates(session, sig, exclude=document_id) if c[2] >= THRESHOLD]
-    if near:
-        cluster_id, sim = near[0][1], near[0][2]
-    elif old_cluster is not None:
-        cluster_id, sim = old_cluster, 1.0
-    else:  # a cluster of its own: it is its canonical, nothing to compare
-        cluster = Cluster(size=1, canonical_id=document_id)
-        session.add(cluster)
-        session.flush()
-        cluster_id, sim = cluster.id, 1.0
-    if old is None:
-        session.add(Sketch(document_id=document_id, version_id=version_id, cluster_id=cluster_id,
-                           signature=sig.tobytes(), similarity=sim))
-    else:
-        old.version_id, old.cluster_id, old.signature, old.similarity = version_id, cluster_id, sig.tobytes(), sim
-    session.add_all(SketchBand(band=b, bucket=k, document_id=document_id) for b, k in _buckets(sig))
-    session.flush()
-    if near or old_cluster is not None:
-        refresh_canonical(session, cluster_id)
-    if old_cluster is not None and old_cluster != cluster_id:
-        refresh_canonical(session, old_cluster)
-    return cluster_id
+    item = ToSketch(document_id, version_id, None if sig is None else sig.tobytes(),
+                    () if sig is None else tuple(bucket_keys(sig)))
+    return assign_many(session, [item])[0]
 
 
 def cluster_of(session: Session, document_id: int) -> int | None:

@@ -6,9 +6,10 @@ import datetime as dt
 import difflib
 import os
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from archive.models import CrawlRun, Document, Source, Version
@@ -36,10 +37,11 @@ def emit(session: Session, type_: str, source: str, payload: dict[str, Any], doc
     return event
 
 
-def _document_payload(doc: Document, version: Version, source: str) -> dict[str, Any]:
-    return {"url": doc.url, "title": version.title, "published": version.published, "publisher": version.publisher,
-            "source": source, "snippet": version.text[:SNIPPET_CHARS], "version": version.number,
-            "version_id": version.id}
+def _document_payload(url: str, version: Version | dict[str, Any], source: str) -> dict[str, Any]:
+    v = version if isinstance(version, dict) else {c: getattr(version, c) for c in
+                                                   ("title", "published", "publisher", "text", "number", "id")}
+    return {"url": url, "title": v["title"], "published": v["published"], "publisher": v["publisher"],
+            "source": source, "snippet": v["text"][:SNIPPET_CHARS], "version": v["number"], "version_id": v["id"]}
 
 
 def diff_summary(old: str, new: str, limit: int = 160) -> str:
@@ -54,10 +56,10 @@ def diff_summary(old: str, new: str, limit: int = 160) -> str:
     return f"+{len(added)}/-{len(removed)} lines: {first[:limit]}"
 
 
-def _recent(version: Version, seen_at: dt.datetime, window_days: int) -> bool:
-    if version.published_on is None:
+def _recent(published_on: dt.date | None, seen_at: dt.datetime, window_days: int) -> bool:
+    if published_on is None:
         return True
-    return version.published_on >= (seen_at - dt.timedelta(days=window_days)).date()
+    return published_on >= (seen_at - dt.timedelta(days=window_days)).date()
 
 
 def _source_crawled_before(session: Session, source_id: int) -> bool:
@@ -65,20 +67,49 @@ def _source_crawled_before(session: Session, source_id: int) -> bool:
                           .limit(1)) is not None
 
 
-def document_stored(session: Session, doc: Document, version: Version, previous: Version | None) -> None:
-    """Called by the store right after a version is written (same transaction)."""
-    source = session.get(Source, doc.source_id)
-    name = source.name if source else ""
-    payload = _document_payload(doc, version, name)
-    if previous is not None:
-        payload["diff"] = diff_summary(previous.text, version.text)
-        emit(session, "document.changed", name, payload, doc.id)
+class _StoredDoc(Protocol):
+    id: int
+    source_id: int
+    url: str
+
+
+def versions_stored(session: Session, stored: Sequence[tuple[_StoredDoc, dict[str, Any], int | dict | None]]
+                    ) -> None:
+    """Called by the store right after a batch of versions is written (same transaction): (document, version row,
+    the version it replaced — a stored id, a row of the same batch, or None)."""
+    if not stored:
         return
-    if not _recent(version, version.first_seen, new_window_days()):
-        return
-    if version.published_on is None and not _source_crawled_before(session, doc.source_id):
-        return  # an undated page on a source's first crawl is back-fill, not news
-    emit(session, "document.new", name, payload, doc.id)
+    names = dict(session.execute(select(Source.id, Source.name).where(
+        Source.id.in_({doc.source_id for doc, _, _ in stored}))).all())
+    old_ids = [p for _, _, p in stored if isinstance(p, int)]
+    old_texts = dict(session.execute(select(Version.id, Version.text).where(Version.id.in_(old_ids))).all()) \
+        if old_ids else {}
+    crawled: dict[int, bool] = {}
+    window = new_window_days()
+    rows = []
+    for doc, row, prev in stored:
+        name = names.get(doc.source_id, "")
+        payload = _document_payload(doc.url, row, name)
+        if prev is not None:
+            old_text = prev["text"] if isinstance(prev, dict) else old_texts.get(prev, "")
+            payload["diff"] = diff_summary(old_text, row["text"])
+            rows.append(_event_row("document.changed", name, payload, doc.id))
+            continue
+        if not _recent(row["published_on"], row["first_seen"], window):
+            continue
+        if row["published_on"] is None:
+            if doc.source_id not in crawled:
+                crawled[doc.source_id] = _source_crawled_before(session, doc.source_id)
+            if not crawled[doc.source_id]:
+                continue  # an undated page on a source's first crawl is back-fill, not news
+        rows.append(_event_row("document.new", name, payload, doc.id))
+    if rows:
+        session.execute(insert(OutboxEvent), rows)
+
+
+def _event_row(type_: str, source: str, payload: dict[str, Any], document_id: int) -> dict[str, Any]:
+    return {"key": uuid.uuid4().hex, "type": type_, "source": source, "document_id": document_id,
+            "payload": payload}
 
 
 def document_gone(session: Session, url: str, status: int) -> OutboxEvent | None:
@@ -93,7 +124,7 @@ def document_gone(session: Session, url: str, status: int) -> OutboxEvent | None
         return None
     version = session.get(Version, doc.current_version_id)
     assert version is not None
-    payload = _document_payload(doc, version, doc.source.name) | {"status": status}
+    payload = _document_payload(doc.url, version, doc.source.name) | {"status": status}
     return emit(session, "document.removed", doc.source.name, payload, doc.id)
 
 

@@ -44,9 +44,14 @@ def index_document(session: Session, document_id: int, title: str | None, text_n
     """(Re)index a document's current version; runs inside the caller's transaction, beside the version insert."""
     from corpus.normalize import normalize_text
 
-    title_tokens = index_tokens(normalize_text(title or ""))
-    body_tokens = index_tokens(text_norm)
-    params = {"id": document_id, "title": title_tokens, "body": body_tokens}
+    index_many(session, [(document_id, index_tokens(normalize_text(title or "")), index_tokens(text_norm))])
+
+
+def index_many(session: Session, rows: list[tuple[int, str, str]]) -> None:
+    """(Re)index documents from precomputed tokens (archive.prepare): (document id, title tokens, body tokens)."""
+    if not rows:
+        return
+    params = [{"id": d, "title": t, "body": b} for d, t, b in rows]
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM search_fts WHERE rowid = :id"), params)
         session.execute(text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"), params)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from archive import events
-from archive.clusters import assign
+from archive.clusters import ToSketch, assign_many
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
-from archive.search import index_document
+from archive.prepare import Prepared, prepare
+from archive.search import index_many
 from corpus import EXTRACTOR_VERSION, Extraction, Piece, normalize_text, text_hash
 
 
@@ -79,21 +80,58 @@ def record_fetch(session: Session, *, source_id: int, url: str, outcome: str, ru
     return fetch
 
 
-def _document_for(session: Session, source_id: int, url: str, seen_at: dt.datetime) -> Document:
-    """Insert-or-get that is safe when two crawls meet the same URL at once."""
+@dataclass(frozen=True)
+class Incoming:
+    """One extracted page for store_batch; `prepared` (archive.prepare) may come precomputed from a worker."""
+
+    source_id: int
+    url: str
+    extraction: Extraction
+    seen_at: dt.datetime
+    fetch_id: int | None = None
+    reason_if_changed: str = "changed"
+    prepared: Prepared | None = None
+
+
+@dataclass
+class _Doc:
+    """A document's state while a batch is applied: the current version may be a stored row or one of the batch's."""
+
+    id: int
+    source_id: int
+    url: str
+    version_count: int
+    current: int | None  # stored version id, or -1 - index into the batch's new versions
+    current_hash: str | None
+    current_last_seen: dt.datetime | None
+    last_seen: dt.datetime
+
+
+def _insert_for(session: Session):  # noqa: ANN202 - dialect insert constructs differ in type
     dialect = session.get_bind().dialect.name
     insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-    if insert is not None:
-        stmt = insert(Document).values(source_id=source_id, url=url, first_seen=seen_at, last_seen=seen_at,
-                                       version_count=0)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["url"]))
-        return session.scalars(select(Document).where(Document.url == url)).one()
-    doc = session.scalar(select(Document).where(Document.url == url))
-    if doc is None:
-        doc = Document(source_id=source_id, url=url, first_seen=seen_at, last_seen=seen_at, version_count=0)
-        session.add(doc)
-        session.flush()
-    return doc
+    if insert is None:
+        raise NotImplementedError(f"the archive supports SQLite and PostgreSQL, not {dialect}")
+    return insert
+
+
+def _documents_for(session: Session, items: Sequence[Incoming]) -> dict[str, _Doc]:
+    """Insert-or-get every URL of the batch in two statements; safe when two crawls meet the same URL at once."""
+    first: dict[str, Incoming] = {}
+    for item in items:
+        first.setdefault(item.url, item)
+    rows = [{"source_id": i.source_id, "url": url, "first_seen": i.seen_at, "last_seen": i.seen_at,
+             "version_count": 0} for url, i in first.items()]
+    session.execute(_insert_for(session)(Document).on_conflict_do_nothing(index_elements=["url"]), rows)
+    found = session.execute(
+        select(Document.id, Document.source_id, Document.url, Document.version_count, Document.current_version_id,
+               Version.hash, Version.last_seen.label("version_seen"), Document.last_seen)
+        .outerjoin(Version, Version.id == Document.current_version_id)
+        .where(Document.url.in_(list(first)))
+    ).all()
+    return {r.url: _Doc(r.id, r.source_id, r.url, r.version_count, r.current_version_id, r.hash, r.version_seen,
+                         r.last_seen)
+            for r in found}
 
 
 def _published_on(published: str | None) -> dt.date | None:
@@ -105,41 +143,107 @@ def _published_on(published: str | None) -> dt.date | None:
         return None
 
 
-def store_extraction(session: Session, *, source_id: int, url: str, extraction: Extraction,
-                     fetch: Fetch | None = None, seen_at: dt.datetime | None = None,
-                     reason_if_changed: str = "changed") -> Stored:
-    """Append a version only when the normalised text hash differs from the current one."""
-    seen_at = seen_at or utcnow()
-    doc = _document_for(session, source_id, url, seen_at)
-    current = session.get(Version, doc.current_version_id) if doc.current_version_id else None
-    if current is not None and current.hash == extraction.hash:
-        current.last_seen = max(current.last_seen, seen_at)
-        doc.last_seen = max(doc.last_seen, seen_at)
-        return Stored("unchanged", doc.id, current.number)
-    if current is not None and current.last_seen > seen_at:
-        # fetched before the version we already hold was last confirmed: writing it would fake A→B→A
-        return Stored("stale", doc.id, current.number)
-    meta = extraction.metadata
-    version = Version(
-        document_id=doc.id, number=doc.version_count + 1, reason="new" if current is None else reason_if_changed,
+def _version_row(doc: _Doc, item: Incoming, reason: str) -> dict:
+    extraction, meta = item.extraction, item.extraction.metadata
+    return dict(
+        document_id=doc.id, number=doc.version_count + 1, reason=reason,
         title=extraction.title or meta.title, text=extraction.text, text_norm=extraction.text_norm,
         hash=extraction.hash, published=meta.published, published_on=_published_on(meta.published),
         publisher=meta.publisher, author=meta.author, editor=meta.editor, meta=dict(meta.extra),
-        extractor_version=EXTRACTOR_VERSION, fetch_id=fetch.id if fetch else None,
-        first_seen=seen_at, last_seen=seen_at,
+        extractor_version=EXTRACTOR_VERSION, fetch_id=item.fetch_id, first_seen=item.seen_at,
+        last_seen=item.seen_at,
     )
-    session.add(version)
-    session.flush()
-    events.document_stored(session, doc, version, current)
-    session.execute(
-        update(Document).where(Document.id == doc.id).values(
-            current_version_id=version.id, version_count=version.number, last_seen=seen_at)
-    )
-    session.expire(doc)
-    # the search index and the cluster follow the current version, in this same transaction
-    index_document(session, doc.id, version.title, version.text_norm)
-    assign(session, doc.id, version.id, version.text_norm)
-    return Stored("new" if current is None else "changed", doc.id, version.number)
+
+
+def store_batch(session: Session, items: Sequence[Incoming]) -> list[Stored]:
+    """Store many extracted pages in the caller's transaction: a version only where the normalised text hash differs
+    from the document's current one, never from a result older than the current version's last sighting (that
+    would fake A→B→A). Items apply in order, so one URL may appear twice. A handful of statements per batch, not per
+    page: this is the crawler's and the bulk loaders' write path."""
+    if not items:
+        return []
+    docs = _documents_for(session, items)
+    new_rows: list[dict] = []
+    previous: list[int | None] = []  # per new version: the version it replaces (stored id or -1 - batch index)
+    carriers: list[Incoming] = []
+    touched_versions: dict[int, dt.datetime] = {}
+    results = []
+    for item in items:
+        doc = docs[item.url]
+        if doc.current is not None and doc.current_hash == item.extraction.hash:
+            if doc.current_last_seen is None or item.seen_at > doc.current_last_seen:
+                doc.current_last_seen = item.seen_at
+                if doc.current >= 0:
+                    touched_versions[doc.current] = item.seen_at
+                else:
+                    new_rows[-1 - doc.current]["last_seen"] = item.seen_at
+            results.append(Stored("unchanged", doc.id, doc.version_count))
+            continue
+        if doc.current is not None and doc.current_last_seen and doc.current_last_seen > item.seen_at:
+            results.append(Stored("stale", doc.id, doc.version_count))
+            continue
+        reason = "new" if doc.current is None else item.reason_if_changed
+        new_rows.append(_version_row(doc, item, reason))
+        previous.append(doc.current)
+        carriers.append(item)
+        doc.version_count += 1
+        doc.current, doc.current_hash, doc.current_last_seen = -len(new_rows), item.extraction.hash, item.seen_at
+        results.append(Stored("new" if reason == "new" else "changed", doc.id, doc.version_count))
+    version_ids = list(session.scalars(insert(Version).returning(Version.id, sort_by_parameter_order=True),
+                                       new_rows)) if new_rows else []
+    if touched_versions:
+        session.execute(update(Version), [{"id": v, "last_seen": seen} for v, seen in touched_versions.items()])
+    for row, vid in zip(new_rows, version_ids, strict=True):
+        row["id"] = vid
+    events.versions_stored(session, [(docs[c.url], row, _resolve(prev, new_rows)) for c, row, prev
+                                     in zip(carriers, new_rows, previous, strict=True)])
+    _update_documents(session, docs.values(), new_rows, items)
+    _index_and_cluster(session, docs.values(), new_rows, carriers)
+    for obj in list(session.identity_map.values()):  # Core writes above: drop stale ORM copies
+        if isinstance(obj, (Document, Version)):
+            session.expire(obj)
+    return results
+
+
+def _resolve(ref: int | None, new_rows: list[dict]) -> int | dict | None:
+    return new_rows[-1 - ref] if ref is not None and ref < 0 else ref
+
+
+def _update_documents(session: Session, docs: Iterable[_Doc], new_rows: list[dict], items: Sequence[Incoming]
+                      ) -> None:
+    """One executemany by primary key; last_seen only moves forward (a stale result must not pull it back)."""
+    by_url = {d.url: d for d in docs}
+    for item in items:
+        doc = by_url[item.url]
+        doc.last_seen = max(doc.last_seen, item.seen_at)
+    values = []
+    for doc in by_url.values():
+        row: dict = {"id": doc.id, "last_seen": doc.last_seen}
+        if doc.current is not None and doc.current < 0:
+            row |= {"current_version_id": new_rows[-1 - doc.current]["id"], "version_count": doc.version_count}
+        values.append(row)
+    session.execute(update(Document), values)
+
+
+def _index_and_cluster(session: Session, docs: Iterable[_Doc], new_rows: list[dict], carriers: list[Incoming]
+                       ) -> None:
+    """The search index and the clusters follow each document's (new) current version, in this same transaction."""
+    latest: dict[int, tuple[dict, Incoming]] = {}
+    for row, item in zip(new_rows, carriers, strict=True):
+        latest[row["document_id"]] = (row, item)
+    if not latest:
+        return
+    prepared = {d: item.prepared or prepare(row["title"], row["text_norm"]) for d, (row, item) in latest.items()}
+    index_many(session, [(d, p.title_tokens, p.body_tokens) for d, p in prepared.items()])
+    assign_many(session, [ToSketch(d, latest[d][0]["id"], p.signature, p.buckets) for d, p in prepared.items()])
+
+
+def store_extraction(session: Session, *, source_id: int, url: str, extraction: Extraction,
+                     fetch: Fetch | None = None, seen_at: dt.datetime | None = None,
+                     reason_if_changed: str = "changed") -> Stored:
+    """Append a version only when the normalised text hash differs from the current one (store_batch of one)."""
+    item = Incoming(source_id, url, extraction, seen_at or utcnow(), fetch.id if fetch else None, reason_if_changed)
+    return store_batch(session, [item])[0]
 
 
 def store_pieces(session: Session, parent_doc_id: int, pieces: Sequence[Piece], *, extraction: Extraction,
@@ -147,17 +251,18 @@ def store_pieces(session: Session, parent_doc_id: int, pieces: Sequence[Piece], 
     """Each piece of a compilation as a child document (kind "piece", URL <parent>#piece-<n>), versioned like any
     document; it inherits the parent page's metadata and carries its own title. Numbers, not titles, name the
     children, so two pieces with one title stay two documents."""
-    parent = session.get(Document, parent_doc_id)
+    parent = session.execute(select(Document.url, Document.source_id).where(Document.id == parent_doc_id)).first()
     if parent is None:
         raise LookupError(f"no document {parent_doc_id}")
-    stored = []
+    seen_at = seen_at or utcnow()
+    items = []
     for piece in pieces:
         text_norm = normalize_text(piece.text)
         child = replace(extraction, title=piece.title, text=piece.text, text_norm=text_norm,
                         hash=text_hash(text_norm), removed=(), pieces=(), extracted="", canonical_url=None)
-        result = store_extraction(session, source_id=parent.source_id, url=f"{parent.url}#piece-{piece.number}",
-                                  extraction=child, fetch=fetch, seen_at=seen_at)
-        session.execute(update(Document).where(Document.id == result.document_id)
-                        .values(kind="piece", parent_id=parent.id))
-        stored.append(result)
+        items.append(Incoming(parent.source_id, f"{parent.url}#piece-{piece.number}", child, seen_at,
+                              fetch.id if fetch else None))
+    stored = store_batch(session, items)
+    session.execute(update(Document).where(Document.id.in_([s.document_id for s in stored]))
+                    .values(kind="piece", parent_id=parent_doc_id))
     return stored
