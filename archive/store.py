@@ -199,10 +199,17 @@ def store_batch(session: Session, items: Sequence[Incoming]) -> list[Stored]:
                                      in zip(carriers, new_rows, previous, strict=True)])
     _update_documents(session, docs.values(), new_rows, items)
     _index_and_cluster(session, docs.values(), new_rows, carriers)
-    for obj in list(session.identity_map.values()):  # Core writes above: drop stale ORM copies
-        if isinstance(obj, (Document, Version)):
-            session.expire(obj)
+    _expire_written(session)
     return results
+
+
+def _expire_written(session: Session) -> None:
+    """The writes above bypass the ORM: make objects the caller holds reload the columns they changed."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Document):
+            session.expire(obj, ["last_seen", "current_version_id", "version_count", "kind", "parent_id"])
+        elif isinstance(obj, Version):
+            session.expire(obj, ["last_seen"])
 
 
 def _resolve(ref: int | None, new_rows: list[dict]) -> int | dict | None:
@@ -247,7 +254,8 @@ def store_extraction(session: Session, *, source_id: int, url: str, extraction: 
 
 
 def store_pieces(session: Session, parent_doc_id: int, pieces: Sequence[Piece], *, extraction: Extraction,
-                 fetch: Fetch | None = None, seen_at: dt.datetime | None = None) -> list[Stored]:
+                 fetch: Fetch | None = None, seen_at: dt.datetime | None = None, fetch_id: int | None = None
+                 ) -> list[Stored]:
     """Each piece of a compilation as a child document (kind "piece", URL <parent>#piece-<n>), versioned like any
     document; it inherits the parent page's metadata and carries its own title. Numbers, not titles, name the
     children, so two pieces with one title stay two documents."""
@@ -261,8 +269,9 @@ def store_pieces(session: Session, parent_doc_id: int, pieces: Sequence[Piece], 
         child = replace(extraction, title=piece.title, text=piece.text, text_norm=text_norm,
                         hash=text_hash(text_norm), removed=(), pieces=(), extracted="", canonical_url=None)
         items.append(Incoming(parent.source_id, f"{parent.url}#piece-{piece.number}", child, seen_at,
-                              fetch.id if fetch else None))
+                              fetch.id if fetch else fetch_id))
     stored = store_batch(session, items)
     session.execute(update(Document).where(Document.id.in_([s.document_id for s in stored]))
                     .values(kind="piece", parent_id=parent_doc_id))
+    _expire_written(session)
     return stored

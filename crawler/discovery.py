@@ -12,6 +12,8 @@ from scrapy.http import TextResponse
 TRS_PAGER_RE = re.compile(r"""createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*["']([\w-]+)["']\s*,\s*["'](\w+)["']""")
 NEXT_LABELS = ("下一页", "下页", "下一頁", "next")
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd")
+# an extension followed by the end of the path (quote, query, fragment, whitespace or an escaped quote)
+_ATTACHMENT_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd)(?:[\"'?#\s>\\]|&quot;|&#3[49];)", re.IGNORECASE)
 
 
 def trs_next_page(response: TextResponse) -> str | None:
@@ -38,8 +40,16 @@ def next_links(response: TextResponse) -> list[str]:
     return out
 
 
+def may_link_attachments(body: bytes) -> bool:
+    """Cheap screen before parsing a page for attachment links: most articles have none, and parsing every page in
+    the crawl process costs more than everything else it does for that page."""
+    return _ATTACHMENT_HINT.search(body) is not None
+
+
 def attachment_links(response: TextResponse) -> list[tuple[str, str]]:
     """(url, link text) of document files linked from a page, in page order, without duplicates."""
+    if not may_link_attachments(response.body):
+        return []
     seen: set[str] = set()
     out = []
     for a in response.xpath("//a[@href]"):

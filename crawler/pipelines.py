@@ -1,4 +1,4 @@
-"""Item pipeline: extract each article page with corpus and write fetch + version rows in one unit of work."""
+"""Item pipeline: extract each article page with corpus (in worker processes) and archive the results in batches."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import asyncio
 import datetime as dt
 import logging
 import multiprocessing
+import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from typing import Any
@@ -15,22 +17,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from archive.boilerplate import load_learned
 from archive.db import Database
-from archive.events import document_gone
-from archive.fetches import (
-    document_id_for_url,
-    mark_attachment,
-    revisit_at,
-    schedule_revisit,
-    set_next_check,
-    touch_document,
-)
 from archive.models import utcnow
-from archive.store import record_fetch, store_extraction, store_pieces
-from archive.urls import canonical_url, choose_document_url
+from archive.prepare import Prepared, prepare
+from archive.urls import canonical_url
 from corpus import Extraction, extract_page
 from crawler.attachments import UnsupportedAttachment, extract_attachment
 from crawler.items import ArticlePage, Capture, FetchNote
 from crawler.sources import RevisitPolicy
+from crawler.writes import Result, fetch_row, write_batch
 
 logger = logging.getLogger(__name__)
 
@@ -52,19 +46,29 @@ def _capture_fields(capture: Capture | None) -> dict[str, Any]:
 
 
 def _extract_html(body: bytes, url: str, http_charset: str | None, override: str | None,
-                  boilerplate: frozenset[str] = frozenset(), source: str = "") -> Extraction:
-    """Module-level so a worker process can run it."""
-    return extract_page(body, url, http_charset=http_charset, encoding_override=override, boilerplate=boilerplate,
-                        boilerplate_source=source)
+                  boilerplate: frozenset[str] = frozenset(), source: str = "") -> tuple[Extraction, Prepared | None]:
+    """Module-level so a worker process can run it: extraction, then the index tokens and sketch (archive.prepare),
+    so the write transaction only writes."""
+    extraction = extract_page(body, url, http_charset=http_charset, encoding_override=override,
+                              boilerplate=boilerplate, boilerplate_source=source)
+    return extraction, (prepare(extraction.title or extraction.metadata.title, extraction.text_norm)
+                        if extraction.text else None)
+
+
+def _warm_up() -> None:
+    """Worker initializer: load the extraction and segmentation libraries before the first page arrives (a failure
+    here must not break the pool: the first page then pays for the imports)."""
+    try:
+        _extract_html("<html><body><p>国务院办公厅关于印发通知。</p></body></html>".encode(), "http://localhost/",
+                      "utf-8", None)
+    except Exception:  # noqa: BLE001
+        logger.warning("extraction worker warm-up failed", exc_info=True)
 
 
 def default_workers() -> int:
-    """Extraction processes beside the crawl process; 0 (extract in the crawl process) unless configured.
-
-    Real crawls wait on politeness delays, not on extraction; on the shared 2-CPU benchmark box worker processes
-    gave no gain (BENCHMARKS.md), so they are opt-in via POLICY_ARCHIVE_EXTRACT_WORKERS.
-    """
-    return 0
+    """Extraction processes beside the crawl process: one per CPU beyond the first (at most 2), else 0 (extract in
+    the crawl process). POLICY_ARCHIVE_EXTRACT_WORKERS overrides."""
+    return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
 def _unchanged(page: ArticlePage) -> bool:
@@ -76,11 +80,17 @@ def _unchanged(page: ArticlePage) -> bool:
 
 
 class ArchivePipeline:
-    """Each page is its own transaction: a crash loses at most the page in hand.
+    """Collects crawl results and writes them to the archive in batches (a transaction every BATCH_SECONDS or
+    BATCH_SIZE results, and when the spider idles or closes). A killed crawl loses at most the batch in hand — those
+    pages are fetched again next time, as they are not known yet; a batch the database rejects is retried page by
+    page, and a page that still fails is recorded as an error fetch.
 
     Extraction is CPU work, so it runs in worker processes (`workers`, 0 = in this process) while this process
     keeps fetching and writing; an attachment waits until its article has been stored, so it can point to it.
     """
+
+    BATCH_SIZE = 200
+    BATCH_SECONDS = 0.5
 
     def __init__(self, db_url: str, source_name: str, source_id: int, run_id: int | None, encoding: str,
                  revisit: RevisitPolicy | None = None, workers: int = 0) -> None:
@@ -93,6 +103,10 @@ class ArchivePipeline:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
         self._articles_in_hand: dict[str, asyncio.Future[None]] = {}
+        self._buffer: list[Result] = []
+        self._waiting: list[asyncio.Future[None]] = []  # resolved once the buffer they belong to is written
+        self._oldest = 0.0
+        self._ticker: Any = None
         self.boilerplate: frozenset[str] = frozenset()
 
     @classmethod
@@ -101,10 +115,15 @@ class ArchivePipeline:
         if not s.get("POLICY_ARCHIVE_DB") or s.get("POLICY_ARCHIVE_SOURCE_ID") is None:
             raise NotConfigured("POLICY_ARCHIVE_DB and POLICY_ARCHIVE_SOURCE_ID are required")
         young, old, days = s.getlist("POLICY_ARCHIVE_REVISIT") or (3600, 7 * 86400, 30)
-        return cls(s.get("POLICY_ARCHIVE_DB"), s.get("POLICY_ARCHIVE_SOURCE"), s.getint("POLICY_ARCHIVE_SOURCE_ID"),
-                   s.getint("POLICY_ARCHIVE_RUN_ID") or None, s.get("POLICY_ARCHIVE_ENCODING", ""),
-                   RevisitPolicy(int(young), int(old), int(days)),
-                   s.getint("POLICY_ARCHIVE_EXTRACT_WORKERS", default_workers()))
+        pipeline = cls(s.get("POLICY_ARCHIVE_DB"), s.get("POLICY_ARCHIVE_SOURCE"),
+                       s.getint("POLICY_ARCHIVE_SOURCE_ID"), s.getint("POLICY_ARCHIVE_RUN_ID") or None,
+                       s.get("POLICY_ARCHIVE_ENCODING", ""), RevisitPolicy(int(young), int(old), int(days)),
+                       s.getint("POLICY_ARCHIVE_EXTRACT_WORKERS", default_workers()))
+        from scrapy import signals
+
+        # the spider's idle-time checks read the archive: everything fetched so far must be in it
+        crawler.signals.connect(pipeline.flush, signal=signals.spider_idle)
+        return pipeline
 
     def open_spider(self, spider: Any = None) -> None:
         # the source's learned boilerplate lines (`policy-archive boilerplate learn`), read once per crawl; an
@@ -115,133 +134,170 @@ class ArchivePipeline:
         except SQLAlchemyError:
             logger.warning("learned boilerplate of %s not readable; crawling without it", self.source_name,
                            exc_info=True)
+        from twisted.internet import task
+
+        self._ticker = task.LoopingCall(self._flush_if_due)
+        self._ticker.start(self.BATCH_SECONDS / 2, now=False)
 
     def close_spider(self, spider: Any = None) -> None:
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        self.flush()
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         self.db.dispose()
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
         if isinstance(item, FetchNote):
-            self._store_note(item)
+            self._add(Result(fetch_row(url=item.url, kind=item.kind, outcome=item.outcome, status=item.status,
+                                       error=item.error, elapsed_ms=item.elapsed_ms, size=item.size,
+                                       content_type=item.content_type, **_capture_fields(item.capture)),
+                             gone=item.kind == "article" and item.status in (404, 410)))
         elif isinstance(item, ArticlePage):
             if _unchanged(item):
-                self._store_unchanged(item)
+                self._add(Result(fetch_row(outcome="unchanged", document_id=item.known_document_id,
+                                           **self._fields(item))))
             else:
                 await self._process_page(item)
         return item
+
+    # -- batching
+
+    def _add(self, result: Result) -> None:
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        self._buffer.append(result)
+        if len(self._buffer) >= self.BATCH_SIZE:
+            self.flush()
+
+    def _flush_if_due(self) -> None:
+        if self._buffer and time.monotonic() - self._oldest >= self.BATCH_SECONDS:
+            self.flush()
+
+    def _stored_later(self) -> asyncio.Future[None]:
+        """A future resolved when the current buffer has been written."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        return future
+
+    def flush(self, spider: Any = None) -> None:
+        batch, self._buffer = self._buffer, []
+        waiting, self._waiting = self._waiting, []
+        try:
+            if batch:
+                self._write(batch)
+        finally:
+            for future in waiting:
+                if not future.done():
+                    future.set_result(None)
+
+    def _write(self, batch: list[Result]) -> None:
+        try:
+            with self.db.unit_of_work() as session:
+                write_batch(session, batch, source_id=self.source_id, run_id=self.run_id, revisit=self.revisit)
+        except Exception as exc:  # one bad page (or a bug) must not lose the batch, nor stop the crawl
+            if len(batch) > 1:
+                logger.exception("archive batch of %d failed; writing its pages one by one", len(batch))
+                for result in batch:
+                    self._write([result])
+            else:
+                self._write_failed(batch[0], exc)
+            return
+        for result in batch:
+            if result.stored:
+                logger.info("%s %s", result.stored, result.fetch["url"])
+
+    def _write_failed(self, result: Result, exc: Exception) -> None:
+        """The page's rows could not be written: keep at least a fetch row saying why (no work is lost silently)."""
+        logger.error("archiving %s failed: %s", result.fetch["url"], exc, exc_info=exc)
+        note = fetch_row(**{**result.fetch, "outcome": "error", "document_id": None,
+                            "error": f"archive write failed: {type(exc).__name__}: {exc}"[:2000]})
+        try:
+            with self.db.unit_of_work() as session:
+                write_batch(session, [Result(note)], source_id=self.source_id, run_id=self.run_id,
+                            revisit=self.revisit)
+        except Exception:
+            logger.exception("cannot record the failure of %s either", result.fetch["url"])
+
+    # -- pages
 
     async def _process_page(self, page: ArticlePage) -> None:
         key = canonical_url(page.url)
         stored: asyncio.Future[None] | None = None
         if page.kind == "article":  # registered before the first await: its attachments arrive later
             stored = self._articles_in_hand.setdefault(key, asyncio.get_running_loop().create_future())
+        fetched_at = utcnow()
         try:
-            extraction, problem = await self._extract_async(page)
+            extraction, prepared, problem = await self._extract_async(page)
             parent = self._articles_in_hand.get(canonical_url(page.parent_url)) if page.parent_url else None
             if parent is not None and not parent.done():
                 await asyncio.shield(parent)
-            self._store_article(page, extraction, problem)
+            if stored is not None:  # attachments may go once this page's batch is written
+                self._stored_later().add_done_callback(lambda _f, k=key: self._release(k))
+                stored = None
+            self._add(self._page_result(page, extraction, prepared, problem, fetched_at))
         finally:
-            if stored is not None and not stored.done():
-                stored.set_result(None)
-            self._articles_in_hand.pop(key, None)
+            if stored is not None:
+                self._release(key)
 
-    async def _extract_async(self, page: ArticlePage) -> tuple[Extraction | None, str | None]:
+    def _release(self, key: str) -> None:
+        future = self._articles_in_hand.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    async def _extract_async(self, page: ArticlePage) -> tuple[Extraction | None, Prepared | None, str | None]:
         if page.kind == "attachment" or not self.workers or page.status != 200 or _rejection(page):
             return self._extract(page)
         if self._pool is None:  # spawn: the crawl process runs a reactor and threads that fork would copy
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_warm_up)
         try:
-            extraction = await asyncio.get_running_loop().run_in_executor(
+            extraction, prepared = await asyncio.get_running_loop().run_in_executor(
                 self._pool, _extract_html, page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
                 self.source_name or "")
         except Exception as exc:  # a dead worker must not stop the crawl; the page is recorded with the reason
             logger.exception("extraction worker failed for %s", page.url)
-            return None, f"extraction failed: {type(exc).__name__}: {exc}"
-        return self._checked(extraction)
-
-    def _record(self, session: Any, url: str, outcome: str, **fields: Any) -> Any:
-        return record_fetch(session, source_id=self.source_id, run_id=self.run_id, url=url, outcome=outcome, **fields)
-
-    def _store_note(self, note: FetchNote) -> None:
-        with self.db.unit_of_work() as session:
-            self._record(session, note.url, note.outcome, kind=note.kind, status=note.status, error=note.error,
-                         elapsed_ms=note.elapsed_ms, size=note.size, content_type=note.content_type,
-                         **_capture_fields(note.capture))
-            if note.kind == "article" and note.status in (404, 410):
-                document_gone(session, note.url, note.status)
+            return None, None, f"extraction failed: {type(exc).__name__}: {exc}"
+        if not extraction.text:
+            return self._checked(extraction)
+        return extraction, prepared, None
 
     def _fields(self, page: ArticlePage, extraction: Extraction | None = None) -> dict[str, Any]:
-        return dict(kind=page.kind, status=page.status, elapsed_ms=page.elapsed_ms, size=len(page.body),
-                    content_type=page.content_type, etag=page.etag, last_modified=page.last_modified,
-                    encoding=extraction.encoding if extraction else None, **_capture_fields(page.capture))
+        return dict(url=page.url, kind=page.kind, status=page.status, elapsed_ms=page.elapsed_ms,
+                    size=len(page.body), content_type=page.content_type, etag=page.etag,
+                    last_modified=page.last_modified, encoding=extraction.encoding if extraction else None,
+                    **_capture_fields(page.capture))
 
-    def _revisit(self, session: Any, document_id: int, published: str | None = None, fresh: bool = False) -> None:
-        """Set the document's next check; a just-extracted page gives its own date, so no query is needed."""
-        r = self.revisit
-        now = utcnow()
-        if not fresh:
-            schedule_revisit(session, document_id, now, r.young_seconds, r.old_seconds, r.young_days)
-            return
-        try:
-            born = dt.datetime.fromisoformat(published[:10]) if published else now
-        except ValueError:
-            born = now
-        set_next_check(session, document_id, revisit_at(now, born, r.young_seconds, r.old_seconds, r.young_days))
-
-    def _store_unchanged(self, page: ArticlePage) -> None:
-        assert page.known_document_id is not None
-        with self.db.unit_of_work() as session:
-            fetch = self._record(session, page.url, "unchanged", document_id=page.known_document_id,
-                                 **self._fields(page))
-            touch_document(session, page.known_document_id, fetch.fetched_at)
-            self._revisit(session, page.known_document_id)
-
-    def _extract(self, page: ArticlePage) -> tuple[Extraction | None, str | None]:
+    def _extract(self, page: ArticlePage) -> tuple[Extraction | None, Prepared | None, str | None]:
         if page.status == 304:
-            return None, "304 Not Modified for a page that is not archived"
+            return None, None, "304 Not Modified for a page that is not archived"
         if page.kind == "attachment":
             try:
                 extraction = extract_attachment(page.body, page.url, page.content_type)
             except UnsupportedAttachment as exc:
-                return None, str(exc)
-        else:
-            if rejection := _rejection(page):
-                return None, rejection
-            extraction = _extract_html(page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
-                                       self.source_name or "")
-        return self._checked(extraction)
+                return None, None, str(exc)
+            if not extraction.text:
+                return self._checked(extraction)
+            return extraction, prepare(extraction.title or extraction.metadata.title, extraction.text_norm), None
+        if rejection := _rejection(page):
+            return None, None, rejection
+        extraction, prepared = _extract_html(page.body, page.url, page.http_charset, self.encoding,
+                                             self.boilerplate, self.source_name or "")
+        if not extraction.text:
+            return self._checked(extraction)
+        return extraction, prepared, None
 
     @staticmethod
-    def _checked(extraction: Extraction) -> tuple[Extraction | None, str | None]:
-        if not extraction.text:
-            return extraction, f"no main text ({extraction.reason or 'empty'})"
-        return extraction, None
+    def _checked(extraction: Extraction) -> tuple[Extraction | None, Prepared | None, str | None]:
+        return extraction, None, f"no main text ({extraction.reason or 'empty'})"
 
-    def _store_article(self, page: ArticlePage, extraction: Extraction | None, problem: str | None) -> None:
+    def _page_result(self, page: ArticlePage, extraction: Extraction | None, prepared: Prepared | None,
+                     problem: str | None, fetched_at: dt.datetime) -> Result:
         fields = self._fields(page, extraction)
-        with self.db.unit_of_work() as session:
-            if problem:
-                self._record(session, page.url, "error", error=problem, **fields)
-                return
-            assert extraction is not None
-            if page.kind == "attachment":
-                url = canonical_url(page.url)
-            else:
-                url = choose_document_url(page.url, extraction.canonical_url)
-            damage = f"{extraction.replaced} undecodable bytes replaced ({extraction.encoding})" \
-                if extraction.replaced else None
-            fetch = self._record(session, page.url, "pending", error=damage, **fields)
-            stored = store_extraction(session, source_id=self.source_id, url=url, extraction=extraction, fetch=fetch,
-                                      seen_at=fetch.fetched_at)
-            fetch.outcome = stored.outcome
-            if extraction.pieces:  # a compilation: each piece becomes a child document of this one
-                store_pieces(session, stored.document_id, extraction.pieces, extraction=extraction, fetch=fetch,
-                             seen_at=fetch.fetched_at)
-            fetch.document_id = stored.document_id
-            if page.kind == "attachment":
-                parent = document_id_for_url(session, canonical_url(page.parent_url)) if page.parent_url else None
-                mark_attachment(session, stored.document_id, parent)
-            self._revisit(session, stored.document_id, extraction.metadata.published, fresh=stored.outcome == "new")
-        logger.info("%s %s (v%d)", stored.outcome, url, stored.version_number)
+        if problem:
+            return Result(fetch_row(outcome="error", error=problem, fetched_at=fetched_at, **fields))
+        assert extraction is not None
+        damage = f"{extraction.replaced} undecodable bytes replaced ({extraction.encoding})" \
+            if extraction.replaced else None
+        return Result(fetch_row(outcome="pending", error=damage, fetched_at=fetched_at, **fields), extraction,
+                      prepared, parent_url=page.parent_url)

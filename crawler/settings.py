@@ -34,6 +34,9 @@ BASE_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_WARNSIZE": 5 * 1024 * 1024,
     "REDIRECT_MAX_TIMES": 10,
     "CONCURRENT_REQUESTS": 16,
+    # items per response processed in parallel: a page yields one item, a listing a few dozen requests; Scrapy's
+    # default (100) starts that many tasks per response, a large share of the crawl process's time
+    "CONCURRENT_ITEMS": 8,
     "RETRY_BACKOFF_BASE": 1.0,  # seconds, doubled per retry (crawler.middlewares.BackoffRetryMiddleware)
     "RETRY_BACKOFF_MAX": 60.0,
     "RETRY_AFTER_MAX": 120.0,  # a Retry-After longer than this ends the attempt (recorded as an error)
