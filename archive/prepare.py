@@ -6,6 +6,7 @@ crawler has one) keeps the database's write lock short and lets a batch of pages
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from archive.clusters import bucket_keys, signature
@@ -31,3 +32,14 @@ def prepare(title: str | None, text_norm: str) -> Prepared:
         signature=None if sig is None else sig.tobytes(),
         buckets=() if sig is None else tuple(bucket_keys(sig)),
     )
+
+
+def _prepare_pair(pair: tuple[str | None, str]) -> Prepared:
+    return prepare(*pair)
+
+
+def prepare_many(pairs: list[tuple[str | None, str]], pool: Executor | None = None) -> list[Prepared]:
+    """prepare() for many (title, text_norm) pairs, in a process pool when given one (bulk loads, reprocessing)."""
+    if pool is None:
+        return [prepare(t, n) for t, n in pairs]
+    return list(pool.map(_prepare_pair, pairs, chunksize=max(1, len(pairs) // 16)))

@@ -22,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,7 +33,8 @@ sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared"
 
 from archive.db import Database  # noqa: E402
-from archive.store import ensure_source, store_extraction  # noqa: E402
+from archive.prepare import prepare_many  # noqa: E402
+from archive.store import Incoming, ensure_source, store_batch  # noqa: E402
 from corpus import Extraction, Metadata  # noqa: E402
 from corpus.fingerprint import text_hash  # noqa: E402
 from corpus.normalize import normalize_text  # noqa: E402
@@ -110,23 +112,37 @@ def extraction(body: str, title: str, published: str | None) -> Extraction:
                       metadata=Metadata(published=published, publisher="示例"))
 
 
-def ingest(db: Database, corpus: Corpus, start: int, stop: int, batch: int = 250) -> tuple[int, int, float]:
-    """Documents [start, stop), three versions each (v1 for a batch, then v2, then v3). Returns versions, raw bytes, s."""
+def ingest(db: Database, corpus: Corpus, start: int, stop: int, batch: int = 250, pool: Executor | None = None,
+           workers: int = 1) -> tuple[int, int, float]:
+    """Documents [start, stop), three versions each (v1 for a batch, then v2, then v3), through store_batch — the
+    crawler's write path — one transaction per batch; index tokens and sketches are prepared in `pool` (as the
+    crawler's extraction workers do), the next batch's while this one is written. Returns versions, raw bytes, s."""
     t0, versions, raw = time.perf_counter(), 0, 0
     base = dt.datetime(2024, 1, 1)
-    for lo in range(start, stop, batch):
-        hi = min(stop, lo + batch)
-        for v in (1, 2, 3):
-            with db.unit_of_work() as s:
-                ids = {name: ensure_source(s, name).id for name in SOURCES}
-                for i in range(lo, hi):
-                    source, url, body, published = corpus.document(i, v)
-                    seen = base + dt.timedelta(minutes=i, seconds=v)
-                    out = store_extraction(s, source_id=ids[source], url=url, seen_at=seen,
-                                           extraction=extraction(body, f"第{i}号文件", published))
-                    if out.outcome in ("new", "changed"):
-                        versions += 1
-                        raw += len(body.encode())
+
+    def make(lo: int, v: int) -> tuple[list, list, list]:
+        rows = [(i, *corpus.document(i, v)) for i in range(lo, min(stop, lo + batch))]
+        extractions = [extraction(body, f"第{i}号文件", published) for i, _s, _u, body, published in rows]
+        pairs = [(e.title, e.text_norm) for e in extractions]
+        if pool is None:
+            return rows, extractions, [prepare_many(pairs)]
+        step = -(-len(pairs) // workers)
+        return rows, extractions, [pool.submit(prepare_many, pairs[k:k + step]) for k in range(0, len(pairs), step)]
+
+    steps = [(lo, v) for lo in range(start, stop, batch) for v in (1, 2, 3)]
+    ahead = make(*steps[0]) if steps else None
+    for n, (_lo, v) in enumerate(steps):
+        rows, extractions, prepared = ahead
+        ahead = make(*steps[n + 1]) if n + 1 < len(steps) else None
+        ready = [p for part in prepared for p in (part.result() if isinstance(part, Future) else part)]
+        with db.unit_of_work() as s:
+            ids = {name: ensure_source(s, name).id for name in SOURCES}
+            items = [Incoming(ids[source], url, e, base + dt.timedelta(minutes=i, seconds=v), prepared=p)
+                     for (i, source, url, _b, _p), e, p in zip(rows, extractions, ready, strict=True)]
+            for out, (_i, _s, _u, body, _p) in zip(store_batch(s, items), rows, strict=True):
+                if out.outcome in ("new", "changed"):
+                    versions += 1
+                    raw += len(body.encode())
     return versions, raw, time.perf_counter() - t0
 
 
@@ -230,8 +246,9 @@ def run(backend: str, url: str, args: argparse.Namespace, pool: list[str], terms
     db = Database(url)
     corpus = Corpus(pool)
     results, done, versions, raw, seconds = [], 0, 0, 0, 0.0
+    workers = ProcessPoolExecutor(args.workers) if args.workers else None
     for checkpoint in args.checkpoints:
-        v, r, t = ingest(db, corpus, done, checkpoint)
+        v, r, t = ingest(db, corpus, done, checkpoint, pool=workers, workers=max(1, args.workers))
         versions, raw, seconds, done = versions + v, raw + r, seconds + t, checkpoint
         size = storage_bytes(db)
         n, et = export_rate(db)
@@ -246,6 +263,8 @@ def run(backend: str, url: str, args: argparse.Namespace, pool: list[str], terms
             row["clusters_of_2_plus"] = s.execute(text("SELECT count(*) FROM cluster WHERE size >= 2")).scalar()
         print(json.dumps(row, ensure_ascii=False), flush=True)
         results.append(row)
+    if workers is not None:
+        workers.shutdown()
     db.dispose()
     return results
 
@@ -256,6 +275,8 @@ def main() -> None:
     parser.add_argument("--backend", default="both", choices=["sqlite", "postgresql", "both"])
     parser.add_argument("--recall-max", type=int, default=10000, help="measure recall at checkpoints up to this size")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes preparing index tokens and sketches during ingest (0: in the writing process)")
     args = parser.parse_args()
     args.checkpoints = [int(x) for x in args.checkpoints.split(",")]
     pool = sentence_pool()
