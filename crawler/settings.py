@@ -24,6 +24,10 @@ BASE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
+    # Scrapy's remote-control extension: an HTTP server that runs Python sent to it. Not wanted in an archive crawler,
+    # and starting it (aiohttp) and stopping it cost a re-crawl of an unchanged site a good part of its wall time.
+    "REMOTE_CONTROL_ENABLED": False,
+    "EXTENSIONS": {"scrapy.extensions.remote_control.RemoteControl": None},  # not even imported (aiohttp)
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
     "AUTOTHROTTLE_MAX_DELAY": 30.0,

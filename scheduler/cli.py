@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +37,14 @@ app.command("reload")(reload_command)
 app.add_typer(watch_app, name="watch")
 
 
+def imports_done() -> None:
+    """Switch the cyclic collector back on when `python -m scheduler` deferred it (see scheduler/__main__.py), with
+    everything loaded so far (modules, classes, the app) frozen out of its reach: it lives as long as the process."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 @app.callback()
 def main(
     ctx: typer.Context,
@@ -46,6 +55,8 @@ def main(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx.obj = Context(db or default_url(), sources or default_sources_path())
+    if ctx.invoked_subcommand != "crawl":  # crawl turns it on once its own imports are done
+        imports_done()
 
 
 @app.command()
@@ -88,6 +99,7 @@ def crawl(
     c: Context = ctx.obj
     src = c.source(source)
     database = c.database()
+    imports_done()
     wait = (time_limit or src.time_limit_seconds) + 60  # another crawl of this source ends within its limit
     request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit, wait_busy=wait,
                            backfill=backfill)
