@@ -21,6 +21,11 @@ import sys  # noqa: E402
 import scrapy.core.downloader.handlers.http11  # noqa: E402, F401
 from scrapy.crawler import CrawlerProcess  # noqa: E402
 
+# What the settings name (middlewares, pipelines, WARC capture) is imported here too, before the run id arrives on stdin
+# (see `main`): that is, while the scheduler claims the run.
+import crawler.middlewares  # noqa: E402, F401
+import crawler.pipelines  # noqa: E402, F401
+import crawler.warc  # noqa: E402, F401
 from archive.db import Database, data_home  # noqa: E402
 from archive.fetches import known_urls  # noqa: E402
 from archive.store import ensure_source  # noqa: E402
@@ -37,6 +42,10 @@ def _imports_done() -> None:
     if _GC_DEFERRED:
         gc.freeze()
         gc.enable()
+
+
+def _run_id(value: str) -> int | str:
+    return value if value == "-" else int(value)
 
 
 def crawl(source: Source, db_url: str, run_id: int | None, max_pages: int = 0, log_level: str = "INFO",
@@ -70,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", required=True)
     parser.add_argument("--source", required=True)
     parser.add_argument("--db", required=True)
-    parser.add_argument("--run-id", type=int, default=None)
+    parser.add_argument("--run-id", type=_run_id, default=None,
+                        help="the CrawlRun this crawl records into; '-' = read it from stdin: the scheduler starts this "
+                             "process before it claims the run, and writes the id once it has (EOF = no run)")
     parser.add_argument("--max-pages", type=int, default=0)
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--backfill", action="store_true", help="walk every listing page (up to backfill_depth)")
@@ -83,7 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError:
         print(f"error: unknown source {args.source!r}", file=sys.stderr)
         return EXIT_CONFIG
-    reason = crawl(source, args.db, args.run_id, args.max_pages, args.log_level, args.backfill)
+    run_id = args.run_id
+    if run_id == "-":
+        line = sys.stdin.readline().strip()
+        if not line:
+            print("no run was claimed for this crawl: not started", file=sys.stderr)
+            return EXIT_ABORTED
+        run_id = int(line)
+    reason = crawl(source, args.db, run_id, args.max_pages, args.log_level, args.backfill)
     logging.getLogger(__name__).info("crawl closed: %s", reason)
     if reason == "finished":
         return EXIT_OK

@@ -94,25 +94,33 @@ def crawl(
     backfill: Annotated[bool, typer.Option(help="Walk every listing page (up to the source's backfill_depth).")] = False,
 ) -> None:
     """Crawl one source now and archive what changed."""
-    from scheduler.jobs import CrawlRequest, SourceBusy, run_crawl
+    from scheduler.jobs import CrawlRequest, run_crawl, start_crawler
 
     c: Context = ctx.obj
     src = c.source(source)
-    database = c.database()
-    imports_done()
     wait = (time_limit or src.time_limit_seconds) + 60  # another crawl of this source ends within its limit
     request = CrawlRequest(src, c.sources_path, max_pages=max_pages, time_limit=time_limit, wait_busy=wait,
                            backfill=backfill)
+    # the child starts loading Scrapy now, on the other CPU, while this process opens the database and claims the run
+    crawler = start_crawler(request, c.db_url)
+    try:
+        database = c.database()
+    except BaseException:
+        crawler.discard()
+        raise
+    from scheduler.claims import SourceBusy
+
+    imports_done()
     try:
         if json:
-            render.print_json(run_crawl(database, request))
+            render.print_json(run_crawl(database, request, crawler=crawler))
             return
         with render.console.status(f"crawling {src.name}…") as status:
             def progress(counts: dict[str, int]) -> None:
                 status.update(f"crawling {src.name}: {counts['pages']} fetched, {counts['new_documents']} new, "
                               f"{counts['new_versions'] - counts['new_documents']} changed, {counts['errors']} errors")
 
-            record = run_crawl(database, request, progress)
+            record = run_crawl(database, request, progress, crawler)
     except SourceBusy as exc:
         fail(str(exc), 3)
     render.console.print(render.runs_table([record]))
