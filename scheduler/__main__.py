@@ -9,4 +9,10 @@ gc.disable()
 
 from scheduler.cli import app  # noqa: E402
 
-app(prog_name="policy-archive")
+
+def main() -> None:
+    app(prog_name="policy-archive")
+
+
+if __name__ == "__main__":
+    main()

@@ -34,7 +34,7 @@ GRACE_SECONDS = 10
 # Set by the daemon on SIGTERM/Ctrl-C: crawls in flight stop their child cleanly and are recorded as aborted.
 ABORT = threading.Event()
 
-__all__ = ["ABORT", "CrawlRequest", "Crawler", "run_crawl", "start_crawler"]
+__all__ = ["ABORT", "CrawlRequest", "CrawlChild", "run_crawl", "start_crawler"]
 
 
 @dataclass
@@ -57,7 +57,7 @@ def _log_path(source: str, run_id: int) -> Path:
 
 
 @dataclass
-class Crawler:
+class CrawlChild:
     """A crawl's child process, started before its run is claimed (`start_crawler`): it loads Scrapy, the pipelines and
     the extraction stack meanwhile, and waits on its stdin for the run id before it touches the database or the site.
     Without one (the pipe closes: the source was busy, the claim failed, this process died) it exits at once."""
@@ -98,11 +98,11 @@ class Crawler:
             self.log.unlink(missing_ok=True)
 
 
-def start_crawler(request: CrawlRequest, db_url: str) -> Crawler:
+def start_crawler(request: CrawlRequest, db_url: str) -> CrawlChild:
     """Start the child process for `request` now; `run_crawl` gives it its run once claimed. Never raises: a child that
     cannot be started is recorded as a failed run by `run_crawl`."""
     source = request.source
-    crawler = Crawler(source.name)
+    crawler = CrawlChild(source.name)
     cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
            "--db", db_url, "--run-id", "-", "--max-pages", str(request.max_pages)]
     if request.backfill:
@@ -272,7 +272,7 @@ def _claim(db: Database, request: CrawlRequest) -> tuple[int, int]:
 
 
 def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None,
-              crawler: Crawler | None = None) -> dict[str, Any]:
+              crawler: CrawlChild | None = None) -> dict[str, Any]:
     """Runs a crawl to completion (or its time limit) and returns the finished run as a record.
 
     `crawler` is the child `start_crawler` started for this request ahead of time; without one it is started here,
