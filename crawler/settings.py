@@ -32,6 +32,9 @@ BASE_SETTINGS: dict[str, Any] = {
     "REMOTE_CONTROL_ENABLED": False,
     "EXTENSIONS_BASE": {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
                         if not name.endswith(".RemoteControl")},
+    # likewise the cookies middleware, whose import loads tldextract and requests, for COOKIES_ENABLED = False
+    "DOWNLOADER_MIDDLEWARES_BASE": {name: order for name, order in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items()
+                                    if not name.endswith(".CookiesMiddleware")},
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
     "AUTOTHROTTLE_MAX_DELAY": 30.0,
