@@ -7,11 +7,12 @@ import gc
 # back on, with everything loaded so far frozen out of its reach, once the command's imports are done.
 gc.disable()
 
-from scheduler.cli import app  # noqa: E402
+from scheduler import cli  # noqa: E402
 
 
 def main() -> None:
-    app(prog_name="policy-archive")
+    cli.STANDALONE = True
+    cli.app(prog_name="policy-archive")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +37,21 @@ app.add_typer(boilerplate_app, name="boilerplate")
 app.command("status")(status_command)
 app.command("reload")(reload_command)
 app.add_typer(watch_app, name="watch")
+
+
+# True when this process is the command itself (scheduler/__main__.py), not a test or another program calling the app.
+STANDALONE = False
+
+
+def exit_now() -> None:
+    """End a command that has done everything: output flushed, no interpreter teardown of the modules it loaded (after
+    a crawl, SQLAlchemy, the store and the extraction stack: some 50 ms of a re-crawl's wall time). Only standalone."""
+    if not STANDALONE:
+        return
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def imports_done() -> None:
@@ -114,6 +131,7 @@ def crawl(
     try:
         if json:
             render.print_json(run_crawl(database, request, crawler=crawler))
+            exit_now()
             return
         with render.console.status(f"crawling {src.name}…") as status:
             def progress(counts: dict[str, int]) -> None:
@@ -124,6 +142,7 @@ def crawl(
     except SourceBusy as exc:
         fail(str(exc), 3)
     render.console.print(render.runs_table([record]))
+    exit_now()
 
 
 @app.command()
