@@ -17,7 +17,7 @@ import sys  # noqa: E402
 
 # The HTTP download handler, loaded here rather than when the engine is built: its TLS module defines deprecated aliases
 # through a Scrapy helper that calls inspect.stack(), which reads the source of every frame on the stack. At this depth
-# that is a few frames; deep inside the engine's start it cost a tenth of a second.
+# that is a few frames (25 ms); some 45 frames deep inside the engine's start it cost about 0.1 s.
 import scrapy.core.downloader.handlers.http11  # noqa: E402, F401
 from scrapy.crawler import CrawlerProcess  # noqa: E402
 
