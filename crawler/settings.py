@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from scrapy.settings import default_settings
+
 from crawler.sources import Source
 
 CONTACT_URL = "https://github.com/policy-archive/policy-archive"
@@ -24,6 +26,15 @@ BASE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
+    # Scrapy's remote-control extension: an HTTP server that runs Python sent to it. Not wanted in an archive crawler;
+    # off, and out of the base list too, since Scrapy imports every listed extension (this one loads aiohttp: 0.1 s of
+    # every crawl's start) even when its setting or EXTENSIONS disables it.
+    "REMOTE_CONTROL_ENABLED": False,
+    "EXTENSIONS_BASE": {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
+                        if not name.endswith(".RemoteControl")},
+    # likewise the cookies middleware, whose import loads tldextract and requests, for COOKIES_ENABLED = False
+    "DOWNLOADER_MIDDLEWARES_BASE": {name: order for name, order in default_settings.DOWNLOADER_MIDDLEWARES_BASE.items()
+                                    if not name.endswith(".CookiesMiddleware")},
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 2.0,
     "AUTOTHROTTLE_MAX_DELAY": 30.0,

@@ -7,11 +7,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
+if TYPE_CHECKING:  # APScheduler (and asyncio under it) loads when a cron expression is checked or a trigger built
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
 NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 EVERY_RE = re.compile(r"^every\s+(\d+)\s*([smhd])$")
@@ -40,10 +41,15 @@ class Schedule:
             return cls(text, seconds)
         if len(text.split()) != 5:
             raise ValueError(f"{expr!r} is neither a 5-field cron expression nor 'every N[smhd]'")
+        from apscheduler.triggers.cron import CronTrigger
+
         CronTrigger.from_crontab(text)  # raises ValueError with the offending field
         return cls(text)
 
     def trigger(self, jitter: int | None = None, timezone: str = "Asia/Shanghai") -> CronTrigger | IntervalTrigger:
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
         if self.interval_seconds is not None:
             return IntervalTrigger(seconds=self.interval_seconds, jitter=jitter, timezone=timezone)
         # from_crontab takes no jitter; the same five fields through the constructor do (many sources on one

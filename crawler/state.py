@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from archive.fetches import KnownUrl
 from archive.models import utcnow
 from archive.urls import canonical_url
+
+# The spider asks about each sitemap/listing URL several times (due? validators? known?): canonicalise it once.
+_canonical = lru_cache(maxsize=1 << 16)(canonical_url)
 
 
 def parse_lastmod(value: str | None) -> dt.datetime | None:
@@ -33,13 +37,13 @@ class CrawlState:
 
     @classmethod
     def from_known(cls, known: dict[str, KnownUrl]) -> CrawlState:
-        return cls({canonical_url(url): k for url, k in known.items()})
+        return cls({_canonical(url): k for url, k in known.items()})
 
     def get(self, url: str) -> KnownUrl | None:
-        return self.known.get(canonical_url(url))
+        return self.known.get(_canonical(url))
 
     def is_known(self, url: str) -> bool:
-        return canonical_url(url) in self.known
+        return _canonical(url) in self.known
 
     def due(self, url: str, lastmod: dt.datetime | None = None) -> bool:
         """Unknown URLs are always due; known ones when their revisit time passed or the sitemap says changed."""

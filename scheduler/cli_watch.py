@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from scheduler import render
 from scheduler.cli_context import Context, fail
-from scheduler.watches import Watch, WatchError, build_watch, load_watches, save_watches, watches_path
+
+if TYPE_CHECKING:  # scheduler.watches loads the text normaliser (and with it all of corpus): only when used
+    from scheduler.watches import Watch
 
 watch_app = typer.Typer(help="Subscriptions: which events go to which channels.", no_args_is_help=True)
 
 
 def _load(c: Context) -> dict[str, Watch]:
+    from scheduler.watches import WatchError, load_watches, watches_path
+
     try:
         return load_watches(watches_path(c.sources_path))
     except WatchError as exc:
@@ -40,6 +44,8 @@ def add(
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a watch of the same name.")] = False,
 ) -> None:
     """Add a watch (or replace one with --replace)."""
+    from scheduler.watches import WatchError, build_watch, save_watches, watches_path
+
     c: Context = ctx.obj
     watches = _load(c)
     if name in watches and not replace:
@@ -80,6 +86,8 @@ def list_(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = Fa
 @watch_app.command("remove")
 def remove(ctx: typer.Context, name: Annotated[str, typer.Argument()]) -> None:
     """Remove a watch (its pending deliveries are still sent)."""
+    from scheduler.watches import save_watches, watches_path
+
     c: Context = ctx.obj
     watches = _load(c)
     if watches.pop(name, None) is None:

@@ -6,23 +6,26 @@ import contextlib
 import datetime as dt
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.db import Database, data_home
-from archive.events import run_finished
-from archive.models import utcnow
-from archive.queries import run_record
-from archive.store import ensure_source, finish_run, run_counts, start_run
-from crawler.sources import Source
-from scheduler.claims import SourceBusy, claim_run, holder_id, release_run, renew_claim
+from archive.db import data_home
+
+if TYPE_CHECKING:
+    from archive.db import Database
+    from crawler.sources import Source
+
+# The archive modules (SQLAlchemy, the models, the store and what it pulls in) load inside the functions below: the
+# crawl's child process is started first, so it loads Scrapy on the other CPU while this one loads them.
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ GRACE_SECONDS = 10
 # Set by the daemon on SIGTERM/Ctrl-C: crawls in flight stop their child cleanly and are recorded as aborted.
 ABORT = threading.Event()
 
-__all__ = ["ABORT", "CrawlRequest", "SourceBusy", "run_crawl"]
+__all__ = ["ABORT", "CrawlRequest", "CrawlChild", "run_crawl", "start_crawler"]
 
 
 @dataclass
@@ -51,6 +54,70 @@ def _log_path(source: str, run_id: int) -> Path:
     path = data_home() / "logs" / source / f"run-{run_id}.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@dataclass
+class CrawlChild:
+    """A crawl's child process, started before its run is claimed (`start_crawler`): it loads Scrapy, the pipelines and
+    the extraction stack meanwhile, and waits on its stdin for the run id before it touches the database or the site.
+    Without one (the pipe closes: the source was busy, the claim failed, this process died) it exits at once."""
+
+    source: str
+    proc: subprocess.Popen[bytes] | None = None
+    log: Path | None = None  # a temporary name until `begin` renames it after the run
+    error: str | None = None  # why the process could not be started
+
+    def begin(self, run_id: int) -> Path:
+        """Hand the child its run (it starts crawling) and name its log after the run."""
+        try:
+            log = _log_path(self.source, run_id)
+            if self.log is not None:
+                os.replace(self.log, log)
+                self.log = log
+        except OSError as exc:  # the crawl still runs; its log keeps the temporary name
+            logger.warning("cannot name the log of run %s: %s", run_id, exc)
+            log = self.log or Path(os.devnull)
+        if self.proc is not None and self.proc.stdin is not None:
+            # a child that already exited (bad sources file...) is judged by its exit code and log tail
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.write(f"{run_id}\n".encode())
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.close()
+        return log
+
+    def discard(self) -> None:
+        """No run for this child: it has touched nothing yet, so it is killed outright; its temporary log goes too."""
+        if self.proc is not None:
+            if self.proc.stdin is not None:
+                with contextlib.suppress(BrokenPipeError):
+                    self.proc.stdin.close()
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+        if self.log is not None:
+            self.log.unlink(missing_ok=True)
+
+
+def start_crawler(request: CrawlRequest, db_url: str) -> CrawlChild:
+    """Start the child process for `request` now; `run_crawl` gives it its run once claimed. Never raises: a child that
+    cannot be started is recorded as a failed run by `run_crawl`."""
+    source = request.source
+    crawler = CrawlChild(source.name)
+    cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
+           "--db", db_url, "--run-id", "-", "--max-pages", str(request.max_pages)]
+    if request.backfill:
+        cmd.append("--backfill")
+    try:
+        folder = data_home() / "logs" / source.name
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="starting-", suffix=".log", dir=folder)
+        crawler.log = Path(name)
+        with os.fdopen(fd, "wb") as out:
+            crawler.proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.PIPE,
+                                            preexec_fn=_die_with_parent)  # noqa: PLW1509 - nothing else runs in it
+    except OSError as exc:
+        crawler.error = str(exc)
+    return crawler
 
 
 def _tail(path: Path, lines: int = 5) -> str:
@@ -103,25 +170,55 @@ def _wait(db: Database, proc: subprocess.Popen[bytes], run_id: int, limit: int,
 
     Meanwhile the claim's expiry is pushed forward, so only a holder that stopped beating loses it.
     """
+    from archive.store import run_counts
+    from scheduler.claims import renew_claim
+
     deadline = time.monotonic() + limit
     beat_at = time.monotonic() + claim_ttl() / 4
-    while proc.poll() is None:
-        if claim_id is not None and time.monotonic() >= beat_at:
-            with db.unit_of_work() as session:
-                renew_claim(session, claim_id, claim_ttl())
-            beat_at = time.monotonic() + claim_ttl() / 4
-        if time.monotonic() > deadline:
-            _stop(proc)
-            return "timeout"
-        if ABORT.is_set():
-            _stop(proc)
-            return "aborted"
-        if progress:
-            with db.unit_of_work() as session:
-                progress(run_counts(session, run_id))
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(0.5)
+    with _ExitWatch(proc) as exited:
+        while proc.poll() is None:
+            if claim_id is not None and time.monotonic() >= beat_at:
+                with db.unit_of_work() as session:
+                    renew_claim(session, claim_id, claim_ttl())
+                beat_at = time.monotonic() + claim_ttl() / 4
+            if time.monotonic() > deadline:
+                _stop(proc)
+                return "timeout"
+            if ABORT.is_set():
+                _stop(proc)
+                return "aborted"
+            if progress:
+                with db.unit_of_work() as session:
+                    progress(run_counts(session, run_id))
+            exited.wait(0.5)
     return None
+
+
+class _ExitWatch:
+    """Waits up to a timeout for the child to exit, returning as soon as it does: Popen.wait(timeout) polls in sleeps of
+    up to 50 ms, a delay every crawl would pay at its end. A pidfd (Linux 5.3+) becomes readable when the child exits."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self.fd: int | None = None
+        self.poller = select.poll()
+
+    def __enter__(self) -> _ExitWatch:
+        with contextlib.suppress(AttributeError, OSError):  # no pidfd here: Popen.wait's polling
+            self.fd = os.pidfd_open(self.proc.pid)
+            self.poller.register(self.fd, select.POLLIN)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+    def wait(self, timeout: float) -> None:
+        if self.fd is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout)
+        else:
+            self.poller.poll(timeout * 1000)
 
 
 def _verdict(code: int | None, timed_out: bool, counts: dict[str, int], limit: int, log: Path) -> tuple[str, str]:
@@ -138,6 +235,11 @@ def _verdict(code: int | None, timed_out: bool, counts: dict[str, int], limit: i
 
 def _finish(db: Database, run_id: int, claim_id: int, status: str, message: str) -> dict[str, Any]:
     """The run's verdict, its source.failing/recovered event and the claim's release: one transaction."""
+    from archive.events import run_finished
+    from archive.queries import run_record
+    from archive.store import finish_run
+    from scheduler.claims import release_run
+
     with db.unit_of_work() as session:
         run = finish_run(session, run_id, status, message)
         run_finished(session, run)
@@ -147,6 +249,10 @@ def _finish(db: Database, run_id: int, claim_id: int, status: str, message: str)
 
 def _claim(db: Database, request: CrawlRequest) -> tuple[int, int]:
     """Claim the firing and open its run in one transaction; waits up to `wait_busy` for a busy source."""
+    from archive.models import utcnow
+    from archive.store import ensure_source, start_run
+    from scheduler.claims import SourceBusy, claim_run, holder_id
+
     source, holder = request.source, request.holder or holder_id()
     deadline = time.monotonic() + request.wait_busy
     while True:
@@ -165,33 +271,35 @@ def _claim(db: Database, request: CrawlRequest) -> tuple[int, int]:
             time.sleep(1)
 
 
-def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None) -> dict[str, Any]:
+def run_crawl(db: Database, request: CrawlRequest, progress: Progress | None = None,
+              crawler: CrawlChild | None = None) -> dict[str, Any]:
     """Runs a crawl to completion (or its time limit) and returns the finished run as a record.
 
-    Raises SourceBusy when another process is crawling the source or already took this firing.
+    `crawler` is the child `start_crawler` started for this request ahead of time; without one it is started here,
+    still before the claim. Raises SourceBusy when another process is crawling the source or already took this firing.
     """
+    from archive.store import run_counts
+
     source = request.source
     limit = request.time_limit or source.time_limit_seconds
-    run_id, claim_id = _claim(db, request)
-    log = _log_path(source.name, run_id)
-    cmd = [sys.executable, "-m", "crawler.run", "--sources", str(request.sources_path), "--source", source.name,
-           "--db", db.url, "--run-id", str(run_id), "--max-pages", str(request.max_pages)]
-    if request.backfill:
-        cmd.append("--backfill")
-    outcome, code = None, None
+    crawler = crawler or start_crawler(request, db.url)
     try:
-        with log.open("wb") as out:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    preexec_fn=_die_with_parent)  # noqa: PLW1509 - nothing else runs in it
-            try:
-                outcome = _wait(db, proc, run_id, limit, progress, claim_id)
-            except BaseException:
-                _stop(proc)
-                _finish(db, run_id, claim_id, "aborted", "interrupted")
-                raise
-            code = proc.returncode
-    except OSError as exc:
-        return _finish(db, run_id, claim_id, "failed", f"cannot start crawler: {exc}")
+        run_id, claim_id = _claim(db, request)
+    except BaseException:
+        crawler.discard()
+        raise
+    log = crawler.begin(run_id)
+    proc = crawler.proc
+    if proc is None:
+        return _finish(db, run_id, claim_id, "failed", f"cannot start crawler: {crawler.error}")
+    outcome = None
+    try:
+        outcome = _wait(db, proc, run_id, limit, progress, claim_id)
+    except BaseException:
+        _stop(proc)
+        _finish(db, run_id, claim_id, "aborted", "interrupted")
+        raise
+    code = proc.returncode
     with db.unit_of_work() as session:
         status, message = _verdict(code, outcome == "timeout", run_counts(session, run_id), limit, log)
     if outcome == "aborted" or (code == 3 and outcome is None):

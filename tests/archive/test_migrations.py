@@ -81,3 +81,19 @@ def test_search_and_clusters_migration_indexes_what_is_already_archived(archive_
     command.downgrade(alembic_config(engine), "0002")
     assert "sketch" not in set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_cheap_head_check_agrees_with_alembic(tmp_path: Path) -> None:
+    """`Database()` skips Alembic when the version table already names the scripts' heads, read without Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from archive.db import at_head, head_revisions
+
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    assert not at_head(engine)  # no version table yet
+    upgrade(engine, "0001")
+    assert not at_head(engine)
+    upgrade(engine)
+    assert at_head(engine)
+    engine.dispose()
