@@ -8,13 +8,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import numpy as np
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from archive.models import Cluster, Document, Sketch, SketchBand, Version, utcnow
+
+if TYPE_CHECKING:  # numpy is imported where used: a crawl that extracts nothing never needs it
+    import numpy as np
 
 NUM_PERM = 128
 SHINGLE = 5  # characters; Chinese has no word spaces, and 5 keeps two same-topic articles far apart
@@ -37,6 +40,8 @@ def _prototype():  # noqa: ANN202 - datasketch has no types
 def shingle_hashes(text_norm: str) -> np.ndarray:
     """32-bit hashes of the character shingles (spaces and punctuation removed: banners and layout move those),
     computed in one vectorised pass."""
+    import numpy as np
+
     chars = _NOT_TEXT.sub("", text_norm)
     if not chars:
         return np.empty(0, dtype=np.uint64)
@@ -75,6 +80,8 @@ def bucket_keys(sig: np.ndarray) -> list[tuple[int, int]]:
 
 def similarity(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
     """Estimated Jaccard similarity of two signatures."""
+    import numpy as np
+
     va = np.frombuffer(a, dtype="<u4") if isinstance(a, bytes) else a
     vb = np.frombuffer(b, dtype="<u4") if isinstance(b, bytes) else b
     return float(np.mean(va == vb))
@@ -178,6 +185,8 @@ def assign_many(session: Session, items: Sequence[ToSketch]) -> list[int | None]
     Cost per document: one share of a batched bucket lookup and at most MAX_CANDIDATES comparisons — flat in the
     archive's size. Runs in the caller's transaction, beside the version inserts.
     """
+    import numpy as np
+
     if not items:
         return []
     doc_ids = [i.document_id for i in items]

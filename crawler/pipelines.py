@@ -10,7 +10,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,11 +20,13 @@ from archive.db import Database
 from archive.models import utcnow
 from archive.prepare import Prepared, prepare
 from archive.urls import canonical_url
-from corpus import Extraction, extract_page
 from crawler.attachments import UnsupportedAttachment, extract_attachment
 from crawler.items import ArticlePage, Capture, FetchNote
 from crawler.sources import RevisitPolicy
 from crawler.writes import Result, fetch_row, write_batch
+
+if TYPE_CHECKING:
+    from corpus import Extraction
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ def _extract_html(body: bytes, url: str, http_charset: str | None, override: str
                   boilerplate: frozenset[str] = frozenset(), source: str = "") -> tuple[Extraction, Prepared | None]:
     """Module-level so a worker process can run it: extraction, then the index tokens and sketch (archive.prepare),
     so the write transaction only writes."""
+    from corpus import extract_page  # here, not at the top: a crawl with nothing new never loads the extractor
+
     extraction = extract_page(body, url, http_charset=http_charset, encoding_override=override,
                               boilerplate=boilerplate, boilerplate_source=source)
     return extraction, (prepare(extraction.title or extraction.metadata.title, extraction.text_norm)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
@@ -19,8 +19,10 @@ from archive.models import Fetch, utcnow
 from archive.prepare import Prepared
 from archive.store import Incoming, store_batch, store_pieces
 from archive.urls import canonical_url, choose_document_url
-from corpus import Extraction
 from crawler.sources import RevisitPolicy
+
+if TYPE_CHECKING:
+    from corpus import Extraction
 
 FETCH_COLUMNS = ("url", "kind", "outcome", "status", "error", "elapsed_ms", "size", "content_type", "encoding", "etag",
                  "last_modified", "payload_digest", "warc_path", "warc_offset", "warc_length", "document_id",
