@@ -107,9 +107,9 @@ def fill(db: Database, corpus: Corpus, start: int, stop: int, batch: int = 2000)
 
 
 def index_rows(session, batch_rows: list[dict], sqlite: bool) -> None:  # noqa: ANN001
-    """What `search.index_document` writes, for many documents at once."""
-    writer = getattr(search, "index_statements", None)
-    if writer is not None:  # the index layout of this revision, when it has one
+    """What `search.index_document` writes, for many documents at once (through its own writer when it has one)."""
+    writer = getattr(search, "write_index", None)
+    if writer is not None:
         writer(session, [(r["id"], r["title_tokens"], r["tokens"]) for r in batch_rows])
         return
     params = [{"id": r["id"], "title": r["title_tokens"], "body": r["tokens"]} for r in batch_rows]
