@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -48,6 +47,7 @@ def _load_archive_bench():  # noqa: ANN202 - the benchmark module shares its nam
 _bench = _load_archive_bench()
 SOURCES, Corpus, query_set, recall = _bench.SOURCES, _bench.Corpus, _bench.query_set, _bench.recall
 search_latency, sentence_pool = _bench.search_latency, _bench.sentence_pool
+filtered_latency = getattr(_bench, "filtered_latency", None)
 _SENTENCE = re.compile(r"(?<=[。！？])")
 
 
@@ -120,22 +120,6 @@ def index_rows(session, batch_rows: list[dict], sqlite: bool) -> None:  # noqa: 
                              "'simple', :title), 'A') || to_tsvector('simple', :body))"), params)
 
 
-def filtered_latency(db: Database, terms: list[str]) -> dict[str, float]:
-    """search with --source and a date range (the filters the CLI offers)."""
-    from archive.pulls import search_records
-
-    times = []
-    for n, q in enumerate(terms):
-        t0 = time.perf_counter()
-        with db.reading() as s:
-            search_records(s, q, source=SOURCES[n % 5], since=dt.date(2021, 1, 1), until=dt.date(2023, 6, 30),
-                           limit=20)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(len(times) * 0.95) - 1], 2),
-            "max_ms": round(times[-1], 2)}
-
-
 def run(backend: str, url: str, args: argparse.Namespace, pool: list[str], terms: list[str]) -> None:
     db = Database(url)
     corpus, done = Corpus(pool), 0
@@ -143,7 +127,7 @@ def run(backend: str, url: str, args: argparse.Namespace, pool: list[str], terms
         seconds = fill(db, corpus, done, checkpoint)
         done = checkpoint
         row = {"backend": backend, "documents": done, "fill_s": round(seconds), "search": search_latency(db, terms),
-               "search_filtered": filtered_latency(db, terms)}
+               "search_filtered": filtered_latency(db, terms) if filtered_latency else None}
         if done <= args.recall_max:
             row["recall"] = recall(db, terms)
         print(json.dumps(row, ensure_ascii=False), flush=True)
