@@ -113,10 +113,12 @@ def test_search_crosses_scripts_filters_and_highlights(archive: Archive) -> None
 
 def test_search_index_follows_the_current_version(archive: Archive) -> None:
     db = archive.database
-    put(db, "http://www.gov.cn/v.html", "原稿提到千万工程。", seen=T0)
-    put(db, "http://www.gov.cn/v.html", "新稿只谈乡村振兴。", seen=T0 + dt.timedelta(days=1))
+    put(db, "http://www.gov.cn/v.html", "原稿提到千万工程。", seen=T0, published="2020-05-01")
+    put(db, "http://www.gov.cn/v.html", "新稿只谈乡村振兴。", seen=T0 + dt.timedelta(days=1), published="2024-05-01")
     assert archive.search("千万工程") == []
     assert len(archive.search("乡村振兴")) == 1
+    assert len(archive.search("乡村振兴", since=dt.date(2024, 1, 1))) == 1  # the filters follow it too
+    assert archive.search("乡村振兴", until=dt.date(2021, 1, 1)) == []
 
 
 def test_traditional_copy_as_same_simplified(archive: Archive) -> None:
