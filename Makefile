@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest()[:12])")
 
-.PHONY: venv demo test run lint bench-extraction bench-archive clean
+.PHONY: venv demo test run lint bench-extraction bench-archive bench-search clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-extraction: venv
 
 bench-archive: venv  ## 100k documents x 3 versions on SQLite and PostgreSQL (long: see BENCHMARKS.md)
 	.ci/with-postgres $(PY) benchmarks/archive.py
+
+bench-search: venv  ## search alone at 10k and 100k documents, bulk-filled (minutes: see BENCHMARKS.md)
+	.ci/with-postgres $(PY) benchmarks/search_scale.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

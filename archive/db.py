@@ -30,7 +30,7 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     keep both out of autogenerate and drift checks."""
     if type_ == "table" and name is not None:
         return name != "apscheduler_jobs" and not name.startswith(("search_fts", "search_tsv"))
-    return not (type_ == "index" and name == "ix_search_tsv_tsv")
+    return not (type_ == "index" and (name or "").startswith("ix_search_tsv_"))
 
 
 class DatabaseError(RuntimeError):

@@ -26,7 +26,7 @@ class Pull:
     source: str | None = None
     since: dt.date | None = None  # publication date, inclusive
     until: dt.date | None = None
-    query: str | None = None  # substring of the normalised text or title (either script)
+    query: str | None = None  # full-text, as `search` (every term a phrase, either script)
     as_of: dt.date | None = None  # each document as it stood at the end of that day (UTC); None = current
     canonical_only: bool = False  # one document per cluster: its canonical member
     cluster: int | None = None
@@ -53,7 +53,7 @@ EXPORT_COLUMNS = ("id", "url", "source", "title", "published", "publisher", "aut
                   "reason", "first_seen", "last_seen", "hash", "cluster", "canonical", "meta", "text")
 
 
-def _export_select(pull: Pull) -> Select:
+def _export_select(session: Session, pull: Pull) -> Select:
     if pull.as_of:
         latest = (select(Version.id).where(Version.document_id == Document.id, Version.first_seen < cutoff(pull.as_of))
                   .order_by(Version.number.desc()).limit(1).correlate(Document).scalar_subquery())
@@ -66,24 +66,38 @@ def _export_select(pull: Pull) -> Select:
                    Version.meta, Version.text)
             .join(Version, on_version).join(Source, Source.id == Document.source_id)
             .outerjoin(Sketch, Sketch.document_id == Document.id).outerjoin(Cluster, Cluster.id == Sketch.cluster_id))
-    stmt = where_filters(stmt, pull.source, pull.since, pull.until, pull.query)
+    # the index holds current versions; an as-of pull matches its query on each version's own text instead
+    stmt = where_filters(session, stmt, pull.source, pull.since, pull.until, None if pull.as_of else pull.query)
     if pull.canonical_only:
         stmt = stmt.where((Cluster.canonical_id == Document.id) | Sketch.cluster_id.is_(None))
     if pull.cluster is not None:
         stmt = stmt.where(Sketch.cluster_id == pull.cluster)
     stmt = stmt.order_by(Document.id)
+    if pull.as_of and pull.query:
+        return stmt.add_columns(Version.text_norm)  # for text_matches; the limit then applies after matching
     return stmt.limit(pull.limit) if pull.limit else stmt
 
 
 def iter_records(session: Session, pull: Pull, batch: int = 200) -> Iterator[dict[str, Any]]:
     """Export rows as plain dicts, streamed (server-side cursor on PostgreSQL) so memory stays flat."""
+    from archive.search import query_terms_or_fail, text_matches
+
     check_source(session, pull.source)
-    result = session.execute(_export_select(pull).execution_options(yield_per=batch, stream_results=True))
+    terms = query_terms_or_fail(pull.query) if pull.query else None
+    result = session.execute(_export_select(session, pull).execution_options(yield_per=batch, stream_results=True))
+    sent = 0
     for row in result:
+        if pull.as_of and terms:
+            *row, text_norm = row
+            if not text_matches(terms, row[3], text_norm):
+                continue
+            if pull.limit and sent >= pull.limit:
+                break
         record = dict(zip(EXPORT_COLUMNS, row, strict=True))
         record["first_seen"], record["last_seen"] = _iso(record["first_seen"]), _iso(record["last_seen"])
         record["canonical"] = record["canonical"] == record["id"] if record["cluster"] is not None else True
         record["meta"] = record["meta"] or {}
+        sent += 1
         yield record
 
 

@@ -18,7 +18,7 @@ class DocumentFilter:
     source: str | None = None
     since: dt.date | None = None  # publication date, inclusive
     until: dt.date | None = None  # publication date, inclusive
-    query: str | None = None  # substring of the title or the normalised text
+    query: str | None = None  # full-text, as `search` (every term a phrase, either script)
     limit: int | None = None
 
 
@@ -50,9 +50,11 @@ def version_record(doc: Document, version: Version, *, with_text: bool = True) -
     return record
 
 
-def where_filters(stmt: Select, source: str | None, since: dt.date | None, until: dt.date | None,
-                  query: str | None) -> Select:
-    """The filters every pull shares, on a select that already joins Source and the Version in question."""
+def where_filters(session: Session, stmt: Select, source: str | None, since: dt.date | None,
+                  until: dt.date | None, query: str | None) -> Select:
+    """The filters every pull shares, on a select that already joins Source and the Version in question. `query`
+    goes through the full-text index (as `search`: every term a phrase, either script), which holds current
+    versions: pulls of other versions match with `archive.search.text_matches` instead."""
     if source:
         stmt = stmt.where(Source.name == source)
     if since:
@@ -60,20 +62,19 @@ def where_filters(stmt: Select, source: str | None, since: dt.date | None, until
     if until:
         stmt = stmt.where(Version.published_on <= until)
     if query:
-        from corpus.normalize import normalize_text
+        from archive.search import matching_ids
 
-        stmt = stmt.where(Version.text_norm.contains(normalize_text(query), autoescape=True)
-                          | Version.title.contains(query, autoescape=True))
+        stmt = stmt.where(Document.id.in_(matching_ids(session, query)))
     return stmt
 
 
-def _current_documents(flt: DocumentFilter) -> Select[tuple[Document, Version]]:
+def _current_documents(session: Session, flt: DocumentFilter) -> Select[tuple[Document, Version]]:
     stmt = (
         select(Document, Version)
         .join(Version, Version.id == Document.current_version_id)
         .join(Source, Source.id == Document.source_id)
     )
-    stmt = where_filters(stmt, flt.source, flt.since, flt.until, flt.query)
+    stmt = where_filters(session, stmt, flt.source, flt.since, flt.until, flt.query)
     stmt = stmt.order_by(Version.published_on.desc().nulls_last(), Document.id.desc())
     if flt.limit:
         stmt = stmt.limit(flt.limit)
@@ -81,12 +82,12 @@ def _current_documents(flt: DocumentFilter) -> Select[tuple[Document, Version]]:
 
 
 def list_documents(session: Session, flt: DocumentFilter) -> list[tuple[Document, Version]]:
-    return [(d, v) for d, v in session.execute(_current_documents(flt)).all()]
+    return [(d, v) for d, v in session.execute(_current_documents(session, flt)).all()]
 
 
 def iter_documents(session: Session, flt: DocumentFilter, batch: int = 500) -> Iterator[tuple[Document, Version]]:
     """Streams rows in batches so an export's memory stays flat."""
-    result = session.execute(_current_documents(flt).execution_options(yield_per=batch))
+    result = session.execute(_current_documents(session, flt).execution_options(yield_per=batch))
     yield from result.tuples()
 
 

@@ -14,7 +14,7 @@ from archive import events
 from archive.clusters import ToSketch, assign_many
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
 from archive.prepare import Prepared, prepare
-from archive.search import index_many
+from archive.search import write_index
 from corpus import EXTRACTOR_VERSION, Extraction, Piece, normalize_text, text_hash
 
 
@@ -241,7 +241,7 @@ def _index_and_cluster(session: Session, docs: Iterable[_Doc], new_rows: list[di
     if not latest:
         return
     prepared = {d: item.prepared or prepare(row["title"], row["text_norm"]) for d, (row, item) in latest.items()}
-    index_many(session, [(d, p.title_tokens, p.body_tokens) for d, p in prepared.items()])
+    write_index(session, [(d, p.title_tokens, p.body_tokens) for d, p in prepared.items()])
     assign_many(session, [ToSketch(d, latest[d][0]["id"], p.signature, p.buckets) for d, p in prepared.items()])
 
 

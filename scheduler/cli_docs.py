@@ -18,7 +18,8 @@ docs_app = typer.Typer(help="List, show and trace archived documents.", no_args_
 SourceOpt = Annotated[str | None, typer.Option(help="Only this source.")]
 SinceOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD).")]
 UntilOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Published on or before.")]
-QueryOpt = Annotated[str | None, typer.Option(help="Text the title or body contains (either script).")]
+QueryOpt = Annotated[str | None, typer.Option(
+    help="Words the title or body contains, as `search` finds them (every term, either script).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
@@ -45,7 +46,7 @@ def docs_list(ctx: typer.Context, source: SourceOpt = None, since: SinceOpt = No
     """List archived documents (current versions), newest publication first."""
     from archive.queries import list_documents
 
-    with ctx.obj.database().unit_of_work() as session:
+    with ctx.obj.database().reading() as session, _pull_errors():
         records = [_listing(d, v) for d, v in list_documents(session, _filter(source, since, until, query, limit))]
     if json:
         render.print_json_lines(records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from alembic import command
@@ -50,7 +51,8 @@ def test_upgrade_keeps_the_rows_of_a_populated_database(tmp_path: Path) -> None:
 
 
 def test_search_and_clusters_migration_indexes_what_is_already_archived(archive_url: str) -> None:
-    """0004 on a populated archive: existing current versions become searchable and clustered; it downgrades too."""
+    """0004 and 0007 on a populated archive: existing current versions become searchable (with filters) and
+    clustered; it downgrades too."""
     from sqlalchemy import text
 
     from archive.db import Database
@@ -75,6 +77,8 @@ def test_search_and_clusters_migration_indexes_what_is_already_archived(archive_
     db = Database(archive_url)
     with db.reading() as s:
         assert {h["id"] for h in search_records(s, "千万工程")} == {1, 2}
+        assert {h["id"] for h in search_records(s, "千万工程", source="x")} == {1, 2}  # 0007's filter columns
+        assert search_records(s, "千万工程", since=dt.date(2024, 1, 1)) == []  # no publication date
         assert list_clusters(s)[0]["size"] == 2
     db.dispose()
     engine = make_engine(archive_url)

@@ -113,10 +113,12 @@ def test_search_crosses_scripts_filters_and_highlights(archive: Archive) -> None
 
 def test_search_index_follows_the_current_version(archive: Archive) -> None:
     db = archive.database
-    put(db, "http://www.gov.cn/v.html", "原稿提到千万工程。", seen=T0)
-    put(db, "http://www.gov.cn/v.html", "新稿只谈乡村振兴。", seen=T0 + dt.timedelta(days=1))
+    put(db, "http://www.gov.cn/v.html", "原稿提到千万工程。", seen=T0, published="2020-05-01")
+    put(db, "http://www.gov.cn/v.html", "新稿只谈乡村振兴。", seen=T0 + dt.timedelta(days=1), published="2024-05-01")
     assert archive.search("千万工程") == []
     assert len(archive.search("乡村振兴")) == 1
+    assert len(archive.search("乡村振兴", since=dt.date(2024, 1, 1))) == 1  # the filters follow it too
+    assert archive.search("乡村振兴", until=dt.date(2021, 1, 1)) == []
 
 
 def test_traditional_copy_as_same_simplified(archive: Archive) -> None:
@@ -126,3 +128,57 @@ def test_traditional_copy_as_same_simplified(archive: Archive) -> None:
     put(db, "http://www.gov.cn/t.html", to_simplified(text))
     put(db, "http://hk.x.cn/t.html", text, source="hk")
     assert archive.clusters()[0]["size"] == 2
+
+
+def test_query_filter_is_the_full_text_search(archive: Archive) -> None:
+    """docs list / export --query match as `search` does: words (not substrings), either script, every term."""
+    from archive.queries import DocumentFilter, list_documents
+
+    db = archive.database
+    a = put(db, "http://www.gov.cn/q1.html", "浙江千万工程经验。基层党建引领乡村振兴。", published="2024-01-19")
+    put(db, "http://www.gov.cn/q2.html", "政党建设要从严。", published="2024-01-20")  # 党建 only as a substring
+    b = put(db, "http://big5.x.cn/q3.html", "臨江市黨建引領基層治理。", source="mirror", published="2023-05-18")
+
+    def ids(**filters: object) -> set[int]:
+        return {r["id"] for r in archive.documents(**filters)}
+
+    assert ids(query="党建") == ids(query="黨建") == {a, b} == {h["id"] for h in archive.search("党建")}
+    assert ids(query="党建 千万工程") == {a}
+    assert ids(query="党建", source="mirror") == {b}
+    with db.reading() as s:
+        assert {d.id for d, _ in list_documents(s, DocumentFilter(query="黨建引領"))} == {a, b}
+        with pytest.raises(SearchError):
+            list_documents(s, DocumentFilter(query="，。"))
+    with pytest.raises(SearchError):
+        ids(query="……")
+
+
+def test_as_of_query_matches_the_version_of_that_day(archive: Archive) -> None:
+    db = archive.database
+    doc = put(db, "http://www.gov.cn/aq.html", "原稿提到千万工程。", seen=dt.datetime(2024, 3, 1, 10))
+    put(db, "http://www.gov.cn/aq.html", "新稿只谈乡村振兴。", seen=dt.datetime(2024, 3, 5, 10))
+    day = dt.date(2024, 3, 2)
+    assert [r["version"] for r in archive.documents(query="千萬工程", as_of=day)] == [1]
+    assert list(archive.documents(query="乡村振兴", as_of=day)) == []
+    assert list(archive.documents(query="千万工程")) == []
+    assert [r["id"] for r in archive.documents(query="乡村振兴", as_of=dt.date(2024, 3, 6), limit=1)] == [doc]
+
+
+def test_search_ranks_a_bounded_set_of_the_newest_matches(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the newest RANK_CANDIDATES matches are ranked, yet every result is a true match, filters reach older
+    documents, and a phrase that the newest word-matches lack is still found further back."""
+    import archive.search as search
+
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    db = archive.database
+    old = [put(db, f"http://www.gov.cn/p{i}.html", "推广千万工程经验。" * (i + 1), published="2020-01-01",
+               source="county" if i == 0 else "gov") for i in range(3)]
+    new = [put(db, f"http://www.gov.cn/n{i}.html", "工程质量千万不能放松。", published="2024-01-01")
+           for i in range(4)]
+    assert {h["id"] for h in archive.search("千万工程", limit=20)} == set(old)
+    assert {h["id"] for h in archive.search("千万工程", limit=2)} <= set(old)
+    assert len(archive.search("千万", limit=2)) == 2
+    assert {h["id"] for h in archive.search("千万", limit=2)} <= set(old) | set(new)
+    assert [h["id"] for h in archive.search("千万", source="county", limit=2)] == [old[0]]
+    assert {h["id"] for h in archive.search("千万", until=dt.date(2021, 1, 1), limit=2)} <= set(old)
+    assert len(archive.search("千万", limit=100)) == 7

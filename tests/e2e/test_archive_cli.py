@@ -51,6 +51,10 @@ def _search_cli(pulls: Cli) -> None:
         assert h["snippet"][s:e] in ("党建", "黨建")
     assert len(pulls.json_lines("search", "黨建", "--limit", "100")) == len(pulls.json_lines("search", "党建",
                                                                                           "--limit", "100"))
+    listed = pulls.json_lines("docs", "list", "--query", "黨建", "--limit", "1000")
+    assert {d["id"] for d in listed} == {h["id"] for h in pulls.json_lines("search", "党建", "--limit", "1000")}
+    proc = pulls("docs", "list", "--query", "。，！", check=False)
+    assert proc.returncode == 2 and "nothing to search" in proc.stderr
     out = pulls("search", "党建").stdout
     assert "党建" in out or "黨建" in out
     proc = pulls("search", "。，！", check=False)

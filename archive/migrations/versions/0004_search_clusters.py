@@ -80,13 +80,25 @@ def _backfill() -> None:
     if not rows:
         return
     from archive.clusters import assign
-    from archive.search import index_document
 
     session = Session(bind=bind)
     for doc_id, version_id, title, text_norm in rows:
-        index_document(session, doc_id, title, text_norm)
+        _index(session, doc_id, title, text_norm)
         assign(session, doc_id, version_id, text_norm)
     session.flush()
+
+
+def _index(session, doc_id: int, title: str | None, text_norm: str) -> None:  # noqa: ANN001
+    """The index rows of this revision's layout (archive.search writes the newest layout, which 0007 brings)."""
+    from archive.segment import index_tokens
+    from corpus.normalize import normalize_text
+
+    params = {"id": doc_id, "title": index_tokens(normalize_text(title or "")), "body": index_tokens(text_norm)}
+    if _is_sqlite():
+        session.execute(sa.text("INSERT INTO search_fts (rowid, title, body) VALUES (:id, :title, :body)"), params)
+    else:
+        session.execute(sa.text("INSERT INTO search_tsv (document_id, tsv) VALUES (:id, setweight(to_tsvector("
+                                "'simple', :title), 'A') || to_tsvector('simple', :body))"), params)
 
 
 def downgrade() -> None:
