@@ -87,12 +87,20 @@ def metadata_of(lines: Iterable[str], *, datelines: bool = False, labelled_dates
     (发布于 …, 本贴由某某于 … 发表, posted @ …).
     """
     prepared = _prepare("\n".join(lines))
-    meta_lines = clean_lines(prepared, None, _meta_rules(load_rules())).meta_lines
+    rules = _meta_rules(load_rules())
+    memo = _match_memo(prepared, rules)
+    meta_lines = clean_lines(prepared, None, rules, memo=memo).meta_lines
     patterns = _DATELINES if datelines else _DATELINES[2:] if labelled_dates else ()
     if patterns:
         meta_lines += [line for line in prepared if len(line) <= _MAX_DATELINE
-                       and any(pattern.search(match_key(line)) for pattern in patterns)]
+                       and any(pattern.search(memo[line][0]) for pattern in patterns)]
     return metadata_from_lines(meta_lines)
+
+
+def _match_memo(lines: list[str], rules: tuple[Rule, ...]) -> dict[str, tuple[str, Rule | None]]:
+    """Line → (match key, first matching rule) for each distinct line; keys in one OpenCC call (costly per call)."""
+    unique = list(dict.fromkeys(lines))  # pages repeat lines (menus, 10 MB of one paragraph): match each once
+    return {line: (key, first_match(key, rules)) for line, key in zip(unique, match_keys(unique), strict=True)}
 
 
 @lru_cache(maxsize=4)
@@ -155,8 +163,7 @@ def _clean(text: str, title: str | None, learned: Learned, links: frozenset[str]
     lines = _prepare(text)
     removed: list[Removal] = []
     meta_lines: list[str] = []
-    unique = list(dict.fromkeys(lines))  # pages repeat lines (menus, 10 MB of one paragraph): match each once
-    memo = {line: (key, first_match(key, rules)) for line, key in zip(unique, match_keys(unique), strict=True)}
+    memo = _match_memo(lines, rules)
     for _ in range(_MAX_PASSES):
         result = clean_lines(lines, title, rules, learned, memo)
         kept = rejoin_chunks(result.kept)

@@ -18,6 +18,8 @@ MIN_PIECES = 2  # one title is a document with a contents line, not a compilatio
 
 def toc_titles(text: str) -> list[str]:
     """The titles listed under the first 目录 heading, in order (duplicates kept); [] without a 目录."""
+    if "目" not in text and "\u2f6c" not in text:  # every 目录 heading has one (⽬ is the radical); most pages lack both
+        return []
     lines = [line.strip() for line in text.splitlines()]
     titles: list[str] = []
     inside = False
