@@ -12,7 +12,7 @@ from functools import lru_cache
 from corpus.metadata import metadata_from_lines
 from corpus.normalize import match_key, match_keys
 from corpus.repair import rejoin_chunks, strip_pinyin
-from corpus.rules import Rule, first_match, load_rules
+from corpus.rules import Rule, by_identity, first_match, load_rules
 from corpus.types import Cleaned, Metadata, Removal
 
 logger = logging.getLogger(__name__)
@@ -103,13 +103,13 @@ def _match_memo(lines: list[str], rules: tuple[Rule, ...]) -> dict[str, tuple[st
     return {line: (key, first_match(key, rules)) for line, key in zip(unique, match_keys(unique), strict=True)}
 
 
-@lru_cache(maxsize=4)
+@by_identity
 def _body_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     """The rules that apply once the body has started (head_only ones left out)."""
     return tuple(rule for rule in rules if not rule.head_only)
 
 
-@lru_cache(maxsize=4)
+@by_identity
 def _meta_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if rule.kind == "meta")
 

@@ -49,6 +49,7 @@ _CELLS = frozenset({"td", "th"})
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _NON_BLANK_LINE = re.compile(r"\S[^\n]*")  # from the first visible character: no backtracking over blanks
 _NAMED = etree.XPath("//*[@id or @class]")
+_NAME_VALUES = etree.XPath("//@id | //@class", smart_strings=False)  # plain strings: no element proxies
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _MAX_TEASER_SHARE = 0.5
@@ -118,6 +119,8 @@ def drop_teasers(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """
     words = teaser_words()
     screen = _teaser_screen(words)
+    if not screen.search(" ".join(_NAME_VALUES(tree)).lower()):
+        return tree  # most pages name no region so; their ids and classes come back as strings, no element walk
     doomed = [element for element in _NAMED(tree) if element.tag not in ("html", "body")
               and screen.search(f"{element.get('id') or ''} {element.get('class') or ''}".lower())
               and words & _name_tokens(element)]
