@@ -206,14 +206,14 @@ def _is_box_heading(line: str) -> bool:
 
 def _prepare(text: str) -> list[str]:
     """Stripped, space-collapsed, pinyin-free lines; blank lines dropped (paragraphs are lines already)."""
-    lines = (strip_pinyin(_SPACES.sub(" ", line).strip()) for line in text.splitlines())
+    lines = (line.strip() for line in strip_pinyin(_SPACES.sub(" ", text)).splitlines())  # whole text: two C calls
     return [line for line in lines if line]
 
 
 def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple[Rule, ...]) -> Rule | None:
     """The page title repeated in the body: exactly anywhere (teaser blocks repeat it too), loosely (cut or
     with the site name) before the body starts; without a title, the first line repeated right after it."""
-    loose = _LOOSE.sub("", key).lower()  # key is match_key'd already
+    loose = _loose_of_key(key)
     if not loose or len(loose) > _TITLE_MAX:
         return None
     if title_key and (loose == title_key or (not kept and _same_title(loose, title_key))):
@@ -243,6 +243,12 @@ def _bigram_dice(a: str, b: str) -> float:
 
 def _rule_of_shape(rules: tuple[Rule, ...], shape: str) -> Rule | None:
     return next((rule for rule in rules if rule.shape == shape), None)
+
+
+@lru_cache(maxsize=4096)
+def _loose_of_key(key: str) -> str:
+    """_loose of a line already in match_key form; every pass asks again for the same lines."""
+    return _LOOSE.sub("", key).lower()
 
 
 @lru_cache(maxsize=64)
