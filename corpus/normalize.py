@@ -12,6 +12,7 @@ import opencc
 # would make a page and its repost hash differently only by accident); keep these as they are, fold everything else.
 _KEEP_WIDE = frozenset("，。、“”‘’：；！？（）【】《》〈〉「」『』〔〕—…·～￥")
 _SPACES = re.compile(r"[^\S\n]+")
+_MAY_CONVERT = re.compile("[\u2e80-\U0010ffff]")  # CJK radicals onward: below, t2s changes no character
 _KEPT = re.compile("([" + re.escape("".join(sorted(_KEEP_WIDE))) + "])")
 
 
@@ -47,8 +48,12 @@ def nfkc(text: str) -> str:
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified script (OpenCC t2s); other text passes through."""
-    return _t2s().convert(text) if text else text
+    """Traditional → Simplified script (OpenCC t2s); other text passes through.
+
+    OpenCC's dictionaries hold only CJK-range characters, so a text without any (English, numbers, Western
+    punctuation) is returned as is: OpenCC costs about as much per character of such text as of Chinese.
+    """
+    return _t2s().convert(text) if _MAY_CONVERT.search(text) else text
 
 
 def fold_width(text: str) -> str:
