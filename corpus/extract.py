@@ -39,8 +39,11 @@ _DATE_META_NAMES = frozenset({
     "publish_date", "publish-date", "publishtime", "publish_time", "firstpublishedtime", "dc.date", "dc.date.issued",
     "dcterms.issued", "datepublished", "date", "sailthru.date", "parsely-pub-date", "article.published",
 })
-_SOURCE_META_NAMES = frozenset({"source", "contentsource", "article:publisher", "og:article:publisher"})
-_AUTHOR_META_NAMES = frozenset({"author", "article:author", "dc.creator"})
+# In order of preference: tuples, not sets, so a page with several of them always gives the same value (a set's
+# order changed with the process's hash seed). The article's own author tags come before the generic one, which
+# portals fill with an account name (sina_mobile).
+_SOURCE_META_NAMES = ("source", "contentsource", "article:publisher", "og:article:publisher")
+_AUTHOR_META_NAMES = ("article:author", "dc.creator", "author")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # Cells are not blocks here: an info-box row (索引号： | 000014349/2024-00012) must stay one line.
 _BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section",
@@ -204,7 +207,7 @@ def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     return None
 
 
-def _first(tags: dict[str, str], names: frozenset[str]) -> str | None:
+def _first(tags: dict[str, str], names: tuple[str, ...]) -> str | None:
     for name in names:
         value = tags.get(name, "").strip()
         if value and not value.startswith("http"):
