@@ -10,7 +10,7 @@ from corpus.pipeline import extract_page
 from corpus.types import Cleaned, Extraction, Metadata, Piece, Removal
 
 # Bump whenever extract_page can give different output for the same bytes: the archive re-processes on change.
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
 
 __all__ = [
     "Cleaned", "Extraction", "Metadata", "Piece", "Removal", "EXTRACTOR_VERSION",

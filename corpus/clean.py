@@ -12,7 +12,7 @@ from functools import lru_cache
 from corpus.metadata import metadata_from_lines
 from corpus.normalize import match_key, match_keys
 from corpus.repair import rejoin_chunks, strip_pinyin
-from corpus.rules import Rule, first_match, load_rules
+from corpus.rules import Rule, by_identity, first_match, load_rules
 from corpus.types import Cleaned, Metadata, Removal
 
 logger = logging.getLogger(__name__)
@@ -87,21 +87,29 @@ def metadata_of(lines: Iterable[str], *, datelines: bool = False, labelled_dates
     (发布于 …, 本贴由某某于 … 发表, posted @ …).
     """
     prepared = _prepare("\n".join(lines))
-    meta_lines = clean_lines(prepared, None, _meta_rules(load_rules())).meta_lines
+    rules = _meta_rules(load_rules())
+    memo = _match_memo(prepared, rules)
+    meta_lines = clean_lines(prepared, None, rules, memo=memo).meta_lines
     patterns = _DATELINES if datelines else _DATELINES[2:] if labelled_dates else ()
     if patterns:
         meta_lines += [line for line in prepared if len(line) <= _MAX_DATELINE
-                       and any(pattern.search(match_key(line)) for pattern in patterns)]
+                       and any(pattern.search(memo[line][0]) for pattern in patterns)]
     return metadata_from_lines(meta_lines)
 
 
-@lru_cache(maxsize=4)
+def _match_memo(lines: list[str], rules: tuple[Rule, ...]) -> dict[str, tuple[str, Rule | None]]:
+    """Line → (match key, first matching rule) for each distinct line; keys in one OpenCC call (costly per call)."""
+    unique = list(dict.fromkeys(lines))  # pages repeat lines (menus, 10 MB of one paragraph): match each once
+    return {line: (key, first_match(key, rules)) for line, key in zip(unique, match_keys(unique), strict=True)}
+
+
+@by_identity
 def _body_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     """The rules that apply once the body has started (head_only ones left out)."""
     return tuple(rule for rule in rules if not rule.head_only)
 
 
-@lru_cache(maxsize=4)
+@by_identity
 def _meta_rules(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
     return tuple(rule for rule in rules if rule.kind == "meta")
 
@@ -155,8 +163,7 @@ def _clean(text: str, title: str | None, learned: Learned, links: frozenset[str]
     lines = _prepare(text)
     removed: list[Removal] = []
     meta_lines: list[str] = []
-    unique = list(dict.fromkeys(lines))  # pages repeat lines (menus, 10 MB of one paragraph): match each once
-    memo = {line: (key, first_match(key, rules)) for line, key in zip(unique, match_keys(unique), strict=True)}
+    memo = _match_memo(lines, rules)
     for _ in range(_MAX_PASSES):
         result = clean_lines(lines, title, rules, learned, memo)
         kept = rejoin_chunks(result.kept)
@@ -199,14 +206,14 @@ def _is_box_heading(line: str) -> bool:
 
 def _prepare(text: str) -> list[str]:
     """Stripped, space-collapsed, pinyin-free lines; blank lines dropped (paragraphs are lines already)."""
-    lines = (strip_pinyin(_SPACES.sub(" ", line).strip()) for line in text.splitlines())
+    lines = (line.strip() for line in strip_pinyin(_SPACES.sub(" ", text)).splitlines())  # whole text: two C calls
     return [line for line in lines if line]
 
 
 def _title_repeat(key: str, title_key: str | None, kept: list[str], rules: tuple[Rule, ...]) -> Rule | None:
     """The page title repeated in the body: exactly anywhere (teaser blocks repeat it too), loosely (cut or
     with the site name) before the body starts; without a title, the first line repeated right after it."""
-    loose = _LOOSE.sub("", key).lower()  # key is match_key'd already
+    loose = _loose_of_key(key)
     if not loose or len(loose) > _TITLE_MAX:
         return None
     if title_key and (loose == title_key or (not kept and _same_title(loose, title_key))):
@@ -236,6 +243,12 @@ def _bigram_dice(a: str, b: str) -> float:
 
 def _rule_of_shape(rules: tuple[Rule, ...], shape: str) -> Rule | None:
     return next((rule for rule in rules if rule.shape == shape), None)
+
+
+@lru_cache(maxsize=4096)
+def _loose_of_key(key: str) -> str:
+    """_loose of a line already in match_key form; every pass asks again for the same lines."""
+    return _LOOSE.sub("", key).lower()
 
 
 @lru_cache(maxsize=64)

@@ -12,12 +12,16 @@ _TOC_HEADING = re.compile(r"^目\s*[录錄次]$")
 # "1.抓实党建引领 推动乡村振兴 2", "第一章 总则……1", "三、工作要求 12": a title and a trailing page number
 _TOC_ENTRY = re.compile(r"^(?:\d{1,3}\s*[.、．]|第.{1,4}[章节篇部分讲]|[一二三四五六七八九十]+、)?\s*(?P<title>.+?)"
                         r"[\s.…·\-]*(?P<page>\d{1,4})$")
+# a superset of the lines whose match_key _TOC_HEADING takes: 目 (or the radical ⽬), one more character, line end
+_TOC_SCREEN = re.compile(r"[目⽬]\s*\S\s*?(?:[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]|\Z)")
 _LOOSE = re.compile(r"[\W_]+")
 MIN_PIECES = 2  # one title is a document with a contents line, not a compilation
 
 
 def toc_titles(text: str) -> list[str]:
     """The titles listed under the first 目录 heading, in order (duplicates kept); [] without a 目录."""
+    if not _TOC_SCREEN.search(text):  # most pages have no 目录 line; spare them the keying of every line
+        return []
     lines = [line.strip() for line in text.splitlines()]
     titles: list[str] = []
     inside = False

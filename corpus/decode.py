@@ -96,7 +96,7 @@ def _by_lenient_utf8(body: bytes, http: str | None, _override: str | None) -> tu
     """
     text = body.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    valid = sum(1 for ch in text if ord(ch) > 127) - bad
+    valid = len(text) - len(text.encode("ascii", "ignore")) - bad  # non-ASCII characters, counted in C
     declared = "utf-8" in {canonical_charset(http), canonical_charset(declared_charset(body))}
     if bad <= max(2, valid * (_MAX_BROKEN_DECLARED_UTF8 if declared else _MAX_BROKEN_UTF8)):
         return text, "utf-8"

@@ -114,6 +114,7 @@ def _clean_value(raw: str) -> str:
     return "" if value in _NONE_VALUES else value
 
 
+_LEAD_SPAN = 80  # a lead's date and 电/讯 end within its first ~35 characters; long paragraphs need not be keyed whole
 _LEAD_LINES = 6  # the lead is the first paragraph; a nav line or subtitle the cleaner kept may come before it
 _LEAD = re.compile(r"^[【\[(（]?[^\s,，。]{0,12}?((?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})"
                    r"\s*(讯|电|报道|消息)")
@@ -122,7 +123,7 @@ _LEAD = re.compile(r"^[【\[(（]?[^\s,，。]{0,12}?((?:19|20)\d{2}\s*年\s*\d{
 def lead_date(text: str) -> str | None:
     """The date of a news lead that states it (【看中国2005年07月03日报道】, 新华社北京2024年1月19日电), or None."""
     for line in [line for line in text.splitlines() if line.strip()][:_LEAD_LINES]:
-        match = _LEAD.search(match_key(line))
+        match = _LEAD.search(match_key(line[:_LEAD_SPAN]))
         if match:
             return parse_date(match.group(1))
     return None

@@ -6,7 +6,8 @@ import re
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
-_PINYIN = re.compile(rf"(?<=[{_HAN}])[(（]\s*([a-zü{_TONED}]+(?:\s+[a-zü{_TONED}]+)*)\s*[)）]")
+_GAP = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"  # whitespace within a line, so whole texts can be repaired at once
+_PINYIN = re.compile(rf"(?<=[{_HAN}])[(（]{_GAP}*([a-zü{_TONED}]+(?:{_GAP}+[a-zü{_TONED}]+)*){_GAP}*[)）]")
 _CHUNK_MARKER = re.compile(r"^(\d{1,3})、")
 # A line ends a sentence (or a heading that needs no punctuation is not followed by a marker): anything else left
 # the sentence open, which is what a page break in a doc-sharing site's preview does.
@@ -17,7 +18,9 @@ _MIN_OPEN_SHARE = 0.6
 
 def strip_pinyin(line: str) -> str:
     """規(guī)劃 → 規劃: teaching and template sites annotate characters; pinyin with a tone mark only, so an
-    English gloss like 不可能(impossible) stays."""
+    English gloss like 不可能(impossible) stays. Works on one line or a whole text (it never joins lines)."""
+    if "(" not in line and "（" not in line:
+        return line
     return _PINYIN.sub(lambda m: "" if any(ch in _TONED for ch in m.group(1)) else m.group(0), line)
 
 

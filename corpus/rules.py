@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from corpus.normalize import match_key
 
@@ -18,6 +20,7 @@ _ALLOWED = frozenset(_REQUIRED + ("pattern", "lexicon", "min_hits", "shape", "fo
 SHAPES = frozenset({"term_list", "title_repeat"})
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _TERM_SEPARATORS = re.compile(r"\s*[|｜,，]\s*")
+T = TypeVar("T")
 
 
 class RuleError(ValueError):
@@ -85,31 +88,72 @@ def is_term_list(key: str) -> bool:
 def first_match(key: str, rules: tuple[Rule, ...]) -> Rule | None:
     """The first rule (in file order) that takes the line, title_repeat aside (the cleaner decides that one).
 
-    Most lines are text that no rule takes. The rules anchored at the line start are screened by one combined
-    match at position 0; only when it hits are they tried one by one, the others always are.
+    Most lines are text that no rule takes, and most rules only take short lines (max_len). So only the rules
+    whose max_len admits the line are considered; of those, the ones anchored at the line start are screened by
+    one combined match at position 0 and tried one by one only when it hits; the others always are.
     """
-    screen, unanchored = _screen(rules)
-    for rule in rules if screen.match(key) else unanchored:
-        if rule.shape != "title_repeat" and rule.matches(key):
+    screens = _screens(rules)
+    band = screens.bands[bisect_left(screens.bounds, len(key))]
+    for rule in band.screened if band.screen.match(key) else band.unscreened:
+        if rule.matches(key):
             return rule
     return None
 
 
-_SCREENS: dict[int, tuple[tuple[Rule, ...], re.Pattern[str], tuple[Rule, ...]]] = {}  # a cache, keyed by identity
+@dataclass(frozen=True)
+class _Band:
+    """The rules that can take a line of some range of lengths (their max_len is at least its top), in order."""
+
+    screen: re.Pattern[str]  # the anchored patterns among them, as one alternation
+    screened: tuple[Rule, ...]  # all of them: to try when the screen matched
+    unscreened: tuple[Rule, ...]  # those the screen does not speak for: to try when it did not
 
 
-def _screen(rules: tuple[Rule, ...]) -> tuple[re.Pattern[str], tuple[Rule, ...]]:
-    """One regex matching at position 0 wherever a start-anchored rule pattern does, and the rules it cannot
-    speak for (unanchored patterns, lexicons, shapes), in their order."""
-    cached = _SCREENS.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1], cached[2]
-    anchored = [rule for rule in rules if rule.pattern is not None and _ANCHORED.match(rule.pattern.pattern)]
-    parts = [_scoped(rule.pattern.pattern) for rule in anchored]
-    screen = re.compile("|".join(f"(?:{part})" for part in parts) or "(?!)")
-    others = tuple(rule for rule in rules if rule not in anchored)
-    _SCREENS[id(rules)] = (rules, screen, others)
-    return screen, others
+@dataclass(frozen=True)
+class _Screens:
+    """A rule set cut into length bands: band i holds the rules for lines up to bounds[i] long (and longer
+    than bounds[i - 1]); the last band, for lines longer than every max_len, the rules without one."""
+
+    bounds: tuple[int, ...]
+    bands: tuple[_Band, ...]
+
+
+def by_identity(function: Callable[[tuple[Rule, ...]], T]) -> Callable[[tuple[Rule, ...]], T]:
+    """Cache a function of a rule set by the set's identity: hashing sixty frozen rules on every call cost more
+    than the work. The few rule sets of a process (packaged, test folders) are kept, the oldest dropped."""
+    cache: dict[int, tuple[tuple[Rule, ...], T]] = {}
+
+    def cached(rules: tuple[Rule, ...]) -> T:
+        hit = cache.get(id(rules))
+        if hit is None or hit[0] is not rules:
+            if len(cache) >= _MAX_RULE_SETS:
+                cache.pop(next(iter(cache)))
+            hit = cache[id(rules)] = (rules, function(rules))
+        return hit[1]
+
+    return cached
+
+
+_MAX_RULE_SETS = 16
+
+
+@by_identity
+def _screens(rules: tuple[Rule, ...]) -> _Screens:
+    """What first_match needs of a rule set, built once per set."""
+    candidates = [rule for rule in rules if rule.shape != "title_repeat"]
+    bounds = tuple(sorted({rule.max_len for rule in candidates if rule.max_len is not None}))
+    bands = []
+    for top in (*bounds, None):
+        admitted = [rule for rule in candidates if rule.max_len is None or (top is not None and rule.max_len >= top)]
+        anchored = [rule for rule in admitted if rule.pattern is not None and _ANCHORED.match(rule.pattern.pattern)]
+        bands.append(_Band(screen=_combined(anchored), screened=tuple(admitted),
+                           unscreened=tuple(rule for rule in admitted if rule not in anchored)))
+    return _Screens(bounds=bounds, bands=tuple(bands))
+
+
+def _combined(rules: list[Rule]) -> re.Pattern[str]:
+    """One alternation of the rules' patterns: it matches (or finds) wherever one of them does."""
+    return re.compile("|".join(f"(?:{_scoped(rule.pattern.pattern)})" for rule in rules) or "(?!)")
 
 
 _ANCHORED = re.compile(r"^(\(\?[aiLmsux]+\))?\^")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from corpus import normalize_text, text_hash
-from corpus.normalize import match_key
+from corpus.normalize import match_key, nfkc
 
 
 def test_traditional_becomes_simplified_and_widths_fold_but_chinese_punctuation_stays():
@@ -21,3 +26,13 @@ def test_same_text_in_both_scripts_hashes_alike():
 
 def test_match_key_folds_punctuation_for_rules():
     assert match_key("發布時間：2024年（一）") == "发布时间:2024年(一)"
+
+
+# Fullwidth marks, compatibility forms, combining sequences (composed by NFKC), and characters beyond the BMP.
+_NFKC_ALPHABET = st.sampled_from(list("，。：；！？（）　ＡＢ１２ａ⿂㈱ｶﾞﾟ…—①½ﬁe\u0301\u0327a\u3099か\u1100\u1161中文 ,.") +
+                                 ["𝐀", "\U0002f800", "\u212b", "\u0344"])
+
+
+@given(st.lists(_NFKC_ALPHABET, max_size=40).map("".join))
+def test_nfkc_equals_unicodedata(text):
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from corpus import clean_text, extract_page
 from corpus.clean import metadata_of
 from corpus.dates import parse_date
@@ -65,3 +69,14 @@ def test_extract_page_carries_pieces_and_the_extracted_text():
     result = extract_page(page)
     assert [p.title for p in result.pieces] == ["抓实党建引领", "打造雁阵队伍"]
     assert "目录" in result.extracted and "目录" not in result.text
+
+
+def test_author_tag_choice_does_not_depend_on_the_hash_seed():
+    page = ('<html><head><meta name="author" content="sina_mobile">'
+            '<meta property="article:author" content="上海证券报网络版"></head>'
+            '<body><p>正文第一段，讲了一件事。</p></body></html>')
+    code = ("from corpus.extract import extract_main; "
+            f"print(extract_main({page!r}).author)")
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in range(6)}
+    assert seen == {"上海证券报网络版"}
