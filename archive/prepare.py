@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from archive.clusters import bucket_keys, signature
 from archive.segment import index_tokens
-from corpus.normalize import normalize_text
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,8 @@ class Prepared:
 
 
 def prepare(title: str | None, text_norm: str) -> Prepared:
+    from corpus.normalize import normalize_text
+
     sig = signature(text_norm)
     return Prepared(
         title_tokens=index_tokens(normalize_text(title or "")),

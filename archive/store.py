@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,7 +16,10 @@ from archive.clusters import ToSketch, assign_many
 from archive.models import CrawlRun, Document, Fetch, Source, Version, utcnow
 from archive.prepare import Prepared, prepare
 from archive.search import write_index
-from corpus import EXTRACTOR_VERSION, Extraction, Piece, normalize_text, text_hash
+from corpus import EXTRACTOR_VERSION
+
+if TYPE_CHECKING:
+    from corpus import Extraction, Piece
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,8 @@ def store_pieces(session: Session, parent_doc_id: int, pieces: Sequence[Piece], 
     """Each piece of a compilation as a child document (kind "piece", URL <parent>#piece-<n>), versioned like any
     document; it inherits the parent page's metadata and carries its own title. Numbers, not titles, name the
     children, so two pieces with one title stay two documents."""
+    from corpus import normalize_text, text_hash
+
     parent = session.execute(select(Document.url, Document.source_id).where(Document.id == parent_doc_id)).first()
     if parent is None:
         raise LookupError(f"no document {parent_doc_id}")
