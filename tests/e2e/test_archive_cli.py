@@ -35,9 +35,11 @@ def test_diff_show_as_of_search_similar(pulls: Cli) -> None:
     _similar_and_clusters_cli(pulls)
     coloured = pulls("docs", "diff", url).stdout
     assert "新增一段" in coloured and "+" in coloured
-    today = dt.datetime.now(dt.UTC).date()
-    assert "新增一段" in pulls.json("docs", "show", url, "--as-of", today.isoformat())["text"]
-    proc = pulls("docs", "show", url, "--as-of", (today - dt.timedelta(days=1)).isoformat(), check=False)
+    # dates from the archive's own timestamps, not the clock: a run that crosses midnight must not flip the answer
+    changed_on = dt.date.fromisoformat(diff["to_seen"][:10])
+    first_on = dt.date.fromisoformat(diff["from_seen"][:10])
+    assert "新增一段" in pulls.json("docs", "show", url, "--as-of", changed_on.isoformat())["text"]
+    proc = pulls("docs", "show", url, "--as-of", (first_on - dt.timedelta(days=1)).isoformat(), check=False)
     assert proc.returncode == 2 and "as of" in proc.stderr
     proc = pulls("docs", "diff", url, "--from", "1", "--to", "9", check=False)
     assert proc.returncode == 2 and "versions 1–2" in proc.stderr
