@@ -136,10 +136,6 @@ def refresh_canonicals(session: Session, cluster_ids: Iterable[int]) -> None:
     session.execute(update(Cluster), values)
 
 
-def refresh_canonical(session: Session, cluster_id: int) -> None:
-    refresh_canonicals(session, [cluster_id])
-
-
 @dataclass(frozen=True)
 class ToSketch:
     """A document whose current version changed, with its precomputed sketch (archive.prepare)."""

@@ -42,41 +42,11 @@ def known_urls(session: Session, source_id: int) -> dict[str, KnownUrl]:
     return {r.url: KnownUrl(*r) for r in rows}
 
 
-def touch_document(session: Session, document_id: int, seen_at: dt.datetime) -> None:
-    """An unchanged re-fetch (304 or identical bytes): the current version was seen again."""
-    doc = session.get(Document, document_id)
-    if doc is None:
-        return
-    doc.last_seen = max(doc.last_seen, seen_at)
-    if doc.current_version_id is not None:
-        session.execute(update(Version).where(Version.id == doc.current_version_id, Version.last_seen < seen_at)
-                        .values(last_seen=seen_at))
-
-
 def revisit_at(now: dt.datetime, born: dt.datetime, young_seconds: int, old_seconds: int,
                young_days: int) -> dt.datetime:
     """When a document born (published, else first seen) at `born` may be fetched again."""
     age_days = (now - born).total_seconds() / 86400
     return now + dt.timedelta(seconds=young_seconds if age_days < young_days else old_seconds)
-
-
-def set_next_check(session: Session, document_id: int, when: dt.datetime) -> None:
-    session.execute(update(Document).where(Document.id == document_id).values(next_check_at=when))
-
-
-def schedule_revisit(session: Session, document_id: int, now: dt.datetime, young_seconds: int, old_seconds: int,
-                     young_days: int) -> dt.datetime:
-    """Next time the crawler may fetch this document again, from its age (publication date, else first seen)."""
-    row = session.execute(
-        select(Document.first_seen, Version.published_on)
-        .outerjoin(Version, Version.id == Document.current_version_id).where(Document.id == document_id)
-    ).one_or_none()
-    if row is None:
-        raise LookupError(f"no document {document_id}")
-    born = dt.datetime.combine(row.published_on, dt.time()) if row.published_on else row.first_seen
-    when = revisit_at(now, born, young_seconds, old_seconds, young_days)
-    set_next_check(session, document_id, when)
-    return when
 
 
 def revisit_documents(session: Session, seen: dict[int, dt.datetime], now: dt.datetime, young_seconds: int,

@@ -76,14 +76,6 @@ def finish_run(session: Session, run_id: int, status: str, message: str | None =
     return run
 
 
-def record_fetch(session: Session, *, source_id: int, url: str, outcome: str, run_id: int | None = None,
-                 **fields: object) -> Fetch:
-    fetch = Fetch(source_id=source_id, url=url, outcome=outcome, run_id=run_id, **fields)
-    session.add(fetch)
-    session.flush()
-    return fetch
-
-
 @dataclass(frozen=True)
 class Incoming:
     """One extracted page for store_batch; `prepared` (archive.prepare) may come precomputed from a worker."""
