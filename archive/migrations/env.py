@@ -19,23 +19,25 @@ def run_migrations_online() -> None:
             # batch migrations recreate tables; with foreign keys on, dropping a referenced table fails. The pragma
             # only takes effect outside a transaction, so it goes to the driver connection before BEGIN.
             connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-            include_name=include_name,
-        )
         try:
-            with context.begin_transaction():
+            # The whole upgrade is one transaction, begun here so Alembic runs inside it. On SQLite Alembic would
+            # otherwise commit after every script (it treats SQLite DDL as non-transactional), and a second process
+            # starting on the same fresh file could run a script the first had already applied between commits.
+            # BEGIN IMMEDIATE (SQLite) or the advisory lock (PostgreSQL) makes the second one wait, then find the
+            # schema at head.
+            with connection.begin():
                 if connection.dialect.name == "postgresql":
-                    # two processes starting on a fresh database would both create the tables: one waits here
-                    # (SQLite gets the same from BEGIN IMMEDIATE), then finds the schema at head
                     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7264001)")
+                context.configure(
+                    connection=connection,
+                    target_metadata=target_metadata,
+                    render_as_batch=sqlite,
+                    compare_type=True,
+                    include_name=include_name,
+                )
                 context.run_migrations()
         finally:
             if sqlite:
-                connection.rollback()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 

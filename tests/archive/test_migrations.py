@@ -101,3 +101,51 @@ def test_cheap_head_check_agrees_with_alembic(tmp_path: Path) -> None:
     upgrade(engine)
     assert at_head(engine)
     engine.dispose()
+
+
+def test_a_half_migrated_database_is_never_visible_to_another_process(tmp_path: Path) -> None:
+    """The upgrade is one transaction: while its last scripts run, another connection still sees an empty file. (Had
+    each script committed on its own, a second process starting then would re-run scripts and fail.)"""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    path = tmp_path / "m.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    seen: list[list[str]] = []
+
+    def _peek(conn, cursor, statement: str, *args: object) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("CREATE TABLE OUTBOX"):  # a late script (0006)
+            with sqlite3.connect(path, timeout=1) as other:
+                seen.append([row[0] for row in other.execute("select name from sqlite_master where type = 'table'")])
+
+    event.listen(engine, "before_cursor_execute", _peek)
+    upgrade(engine)
+    engine.dispose()
+    assert seen == [[]]
+
+
+def _migrate(url: str) -> None:
+    from archive.db import Database
+
+    Database(url).dispose()
+
+
+def test_processes_starting_together_on_a_fresh_file_all_migrate_it(tmp_path: Path) -> None:
+    import multiprocessing
+
+    from sqlalchemy import text
+
+    ctx = multiprocessing.get_context("spawn")
+    for round_ in range(2):
+        url = f"sqlite:///{tmp_path / f'fresh{round_}.sqlite3'}"
+        procs = [ctx.Process(target=_migrate, args=(url,)) for _ in range(4)]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(120)
+        assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("select count(*) from alembic_version")).scalar() == 1
+        engine.dispose()
