@@ -225,7 +225,8 @@ def assign_many(session: Session, items: Sequence[ToSketch]) -> list[int | None]
             batch_buckets[key].append(item.document_id)
     new_ids: list[int] = []
     if placeholders:
-        new_ids = list(session.scalars(insert(Cluster).returning(Cluster.id, sort_by_parameter_order=True),
+        table = Cluster.__table__
+        new_ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                        [{"size": 1, "canonical_id": d} for d in placeholders]))
 
     def real(cluster: object) -> int | None:
@@ -246,11 +247,11 @@ def assign_many(session: Session, items: Sequence[ToSketch]) -> list[int | None]
     if gone:
         session.execute(delete(Sketch).where(Sketch.document_id.in_(gone)))
     if inserts:
-        session.execute(insert(Sketch), inserts)
+        session.execute(insert(Sketch.__table__), inserts)
     if updates:
         session.execute(update(Sketch), updates)
     if bands:
-        session.execute(insert(SketchBand), bands)
+        session.execute(insert(SketchBand.__table__), bands)
     refresh = {real(c) for c in touched} | {c for d, c in old.items() if real(chosen[d][0]) != c}
     refresh_canonicals(session, [c for c in refresh if c is not None])
     for obj in list(session.identity_map.values()):  # Core writes above: drop stale ORM copies

@@ -104,7 +104,7 @@ def versions_stored(session: Session, stored: Sequence[tuple[_StoredDoc, dict[st
                 continue  # an undated page on a source's first crawl is back-fill, not news
         rows.append(_event_row("document.new", name, payload, doc.id))
     if rows:
-        session.execute(insert(OutboxEvent), rows)
+        session.execute(insert(OutboxEvent.__table__), rows)
 
 
 def _event_row(type_: str, source: str, payload: dict[str, Any], document_id: int) -> dict[str, Any]:

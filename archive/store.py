@@ -185,8 +185,10 @@ def store_batch(session: Session, items: Sequence[Incoming]) -> list[Stored]:
         doc.version_count += 1
         doc.current, doc.current_hash, doc.current_last_seen = -len(new_rows), item.extraction.hash, item.seen_at
         results.append(Stored("new" if reason == "new" else "changed", doc.id, doc.version_count))
-    version_ids = list(session.scalars(insert(Version).returning(Version.id, sort_by_parameter_order=True),
-                                       new_rows)) if new_rows else []
+    # Core inserts (the table, not the class): the ORM's bulk path costs a Python loop per row
+    table = Version.__table__
+    version_ids = (list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows))
+                   if new_rows else [])
     if touched_versions:
         session.execute(update(Version), [{"id": v, "last_seen": seen} for v, seen in touched_versions.items()])
     for row, vid in zip(new_rows, version_ids, strict=True):

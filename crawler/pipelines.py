@@ -13,11 +13,12 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive.boilerplate import load_learned
 from archive.db import Database
-from archive.models import utcnow
+from archive.models import Document, utcnow
 from archive.prepare import Prepared, prepare
 from archive.urls import canonical_url
 from crawler.attachments import UnsupportedAttachment, extract_attachment
@@ -132,12 +133,19 @@ class ArchivePipeline:
     def open_spider(self, spider: Any = None) -> None:
         # the source's learned boilerplate lines (`policy-archive boilerplate learn`), read once per crawl; an
         # archive without them (not yet migrated) crawls as before rather than not at all
+        first_crawl = False
         try:
             with self.db.unit_of_work() as session:
                 self.boilerplate = load_learned(session, self.source_name) if self.source_name else frozenset()
+                first_crawl = session.scalar(select(Document.id).where(Document.source_id == self.source_id)
+                                             .limit(1)) is None
         except SQLAlchemyError:
             logger.warning("learned boilerplate of %s not readable; crawling without it", self.source_name,
                            exc_info=True)
+        if first_crawl and self.workers:
+            # every article will be extracted: the worker loads its libraries (~1.5 s) while robots.txt, feeds
+            # and listings are fetched, not after the first article arrives. Later crawls start it on demand.
+            self._start_pool()
         from twisted.internet import task
 
         self._ticker = task.LoopingCall(self._flush_if_due)
@@ -252,12 +260,10 @@ class ArchivePipeline:
     async def _extract_async(self, page: ArticlePage) -> tuple[Extraction | None, Prepared | None, str | None]:
         if page.kind == "attachment" or not self.workers or page.status != 200 or _rejection(page):
             return self._extract(page)
-        if self._pool is None:  # spawn: the crawl process runs a reactor and threads that fork would copy
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_warm_up)
+        pool = self._start_pool()
         try:
             extraction, prepared = await asyncio.get_running_loop().run_in_executor(
-                self._pool, _extract_html, page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
+                pool, _extract_html, page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
                 self.source_name or "")
         except Exception as exc:  # a dead worker must not stop the crawl; the page is recorded with the reason
             logger.exception("extraction worker failed for %s", page.url)
@@ -265,6 +271,13 @@ class ArchivePipeline:
         if not extraction.text:
             return self._checked(extraction)
         return extraction, prepared, None
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:  # spawn: the crawl process runs a reactor and threads that fork would copy
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_warm_up)
+            self._pool.submit(os.getpid)  # the processes start (and warm up) on the first submission
+        return self._pool
 
     def _fields(self, page: ArticlePage, extraction: Extraction | None = None) -> dict[str, Any]:
         return dict(url=page.url, kind=page.kind, status=page.status, elapsed_ms=page.elapsed_ms,

@@ -52,7 +52,8 @@ def fetch_row(**values: Any) -> dict[str, Any]:
 def write_batch(session: Session, results: list[Result], *, source_id: int, run_id: int | None,
                 revisit: RevisitPolicy) -> None:
     rows = [{**r.fetch, "source_id": source_id, "run_id": run_id} for r in results]
-    ids = list(session.scalars(insert(Fetch).returning(Fetch.id, sort_by_parameter_order=True), rows))
+    ids = list(session.scalars(insert(Fetch.__table__).returning(Fetch.__table__.c.id, sort_by_parameter_order=True),
+                                   rows))
     pages = [(fid, r) for fid, r in zip(ids, results, strict=True)
              if r.fetch["outcome"] == "pending" and r.extraction is not None]
     incoming = [Incoming(source_id, _document_url(r), r.extraction, r.fetch["fetched_at"], fid,
