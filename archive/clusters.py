@@ -2,89 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from archive.minhash import THRESHOLD, bucket_keys, signature, similarity
 from archive.models import Cluster, Document, Sketch, SketchBand, Version, utcnow
 
 if TYPE_CHECKING:  # numpy is imported where used: a crawl that extracts nothing never needs it
     import numpy as np
 
-NUM_PERM = 128
-SHINGLE = 5  # characters; Chinese has no word spaces, and 5 keeps two same-topic articles far apart
-THRESHOLD = 0.5  # estimated Jaccard at which a document joins another's cluster
 MAX_CANDIDATES = 200  # bucket-mates examined per new document: keeps the per-document cost flat
 # Publishers whose copy is preferred as a cluster's canonical member (hosts; government, party and state media).
 OFFICIAL_HOSTS = (".gov.cn", "12371.cn", "people.com.cn", "xinhuanet.com", "news.cn", "qstheory.cn", "gmw.cn",
                   "cctv.com", "chinadaily.com.cn", "cpcnews.cn", "ccps.gov.cn")
-_NOT_TEXT = re.compile(r"[\W_]+")
-
-
-@lru_cache(maxsize=1)
-def _prototype():  # noqa: ANN202 - datasketch has no types
-    from datasketch import MinHash, MinHashLSH
-
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    return MinHash(num_perm=NUM_PERM, seed=1), lsh.b, lsh.r
-
-
-def shingle_hashes(text_norm: str) -> np.ndarray:
-    """32-bit hashes of the character shingles (spaces and punctuation removed: banners and layout move those),
-    computed in one vectorised pass."""
-    import numpy as np
-
-    chars = _NOT_TEXT.sub("", text_norm)
-    if not chars:
-        return np.empty(0, dtype=np.uint64)
-    codes = np.frombuffer(chars.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    n = max(1, len(codes) - SHINGLE + 1)
-    h = np.zeros(n, dtype=np.uint64)
-    for k in range(min(SHINGLE, len(codes))):
-        h = h * np.uint64(1_000_003) + codes[k:k + n]
-    h ^= h >> np.uint64(29)
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    h ^= h >> np.uint64(32)
-    return np.unique(h & np.uint64(0xFFFFFFFF))
-
-
-def signature(text_norm: str) -> np.ndarray | None:
-    """MinHash (datasketch's permutations) of the shingle hashes, as uint32 values."""
-    from datasketch import MinHash
-
-    hashes = shingle_hashes(text_norm)
-    if not len(hashes):
-        return None
-    proto, _b, _r = _prototype()
-    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int, permutations=proto.permutations)
-    m.update_batch(hashes)
-    return m.hashvalues.astype("<u4")
-
-
-def bucket_keys(sig: np.ndarray) -> list[tuple[int, int]]:
-    _proto, bands, rows = _prototype()
-    out = []
-    for band in range(bands):
-        digest = hashlib.blake2b(sig[band * rows:(band + 1) * rows].tobytes(), digest_size=8).digest()
-        out.append((band, int.from_bytes(digest, "little", signed=True)))
-    return out
-
-
-def similarity(a: bytes | np.ndarray, b: bytes | np.ndarray) -> float:
-    """Estimated Jaccard similarity of two signatures."""
-    import numpy as np
-
-    va = np.frombuffer(a, dtype="<u4") if isinstance(a, bytes) else a
-    vb = np.frombuffer(b, dtype="<u4") if isinstance(b, bytes) else b
-    return float(np.mean(va == vb))
 
 
 def candidates(session: Session, sig: np.ndarray, exclude: int | None = None) -> list[tuple[int, int, float]]:

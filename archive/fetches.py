@@ -42,6 +42,12 @@ def known_urls(session: Session, source_id: int) -> dict[str, KnownUrl]:
     return {r.url: KnownUrl(*r) for r in rows}
 
 
+def has_documents(session: Session, source_name: str) -> bool:
+    """Whether anything of the source is archived yet (a first crawl extracts every page it finds)."""
+    return session.scalar(select(Document.id).join(Source, Source.id == Document.source_id)
+                          .where(Source.name == source_name).limit(1)) is not None
+
+
 def revisit_at(now: dt.datetime, born: dt.datetime, young_seconds: int, old_seconds: int,
                young_days: int) -> dt.datetime:
     """When a document born (published, else first seen) at `born` may be fetched again."""

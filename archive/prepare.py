@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from archive.clusters import bucket_keys, signature
+from archive.minhash import bucket_keys, signature
 from archive.segment import index_tokens
 
 

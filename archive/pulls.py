@@ -140,7 +140,8 @@ def similar_documents(session: Session, doc: Document, limit: int = 20) -> list[
     """Members of the document's cluster and other LSH neighbours, with estimated similarity, most similar first."""
     import numpy as np
 
-    from archive.clusters import candidates, similarity
+    from archive.clusters import candidates
+    from archive.minhash import similarity
 
     own = session.get(Sketch, doc.id)
     if own is None:

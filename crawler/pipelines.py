@@ -5,22 +5,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive.boilerplate import load_learned
 from archive.db import Database
-from archive.models import Document, utcnow
+from archive.fetches import has_documents
+from archive.models import utcnow
 from archive.prepare import Prepared, prepare
 from archive.urls import canonical_url
+from crawler import extract_worker
 from crawler.attachments import UnsupportedAttachment, extract_attachment
 from crawler.items import ArticlePage, Capture, FetchNote
 from crawler.sources import RevisitPolicy
@@ -46,34 +44,6 @@ def _rejection(page: ArticlePage) -> str | None:
 
 def _capture_fields(capture: Capture | None) -> dict[str, Any]:
     return asdict(capture) if capture is not None else {}
-
-
-def _extract_html(body: bytes, url: str, http_charset: str | None, override: str | None,
-                  boilerplate: frozenset[str] = frozenset(), source: str = "") -> tuple[Extraction, Prepared | None]:
-    """Module-level so a worker process can run it: extraction, then the index tokens and sketch (archive.prepare),
-    so the write transaction only writes."""
-    from corpus import extract_page  # here, not at the top: a crawl with nothing new never loads the extractor
-
-    extraction = extract_page(body, url, http_charset=http_charset, encoding_override=override,
-                              boilerplate=boilerplate, boilerplate_source=source)
-    return extraction, (prepare(extraction.title or extraction.metadata.title, extraction.text_norm)
-                        if extraction.text else None)
-
-
-def _warm_up() -> None:
-    """Worker initializer: load the extraction and segmentation libraries before the first page arrives (a failure
-    here must not break the pool: the first page then pays for the imports)."""
-    try:
-        _extract_html("<html><body><p>国务院办公厅关于印发通知。</p></body></html>".encode(), "http://localhost/",
-                      "utf-8", None)
-    except Exception:  # noqa: BLE001
-        logger.warning("extraction worker warm-up failed", exc_info=True)
-
-
-def default_workers() -> int:
-    """Extraction processes beside the crawl process: one per CPU beyond the first (at most 2), else 0 (extract in
-    the crawl process). POLICY_ARCHIVE_EXTRACT_WORKERS overrides."""
-    return max(0, min(2, (os.cpu_count() or 1) - 1))
 
 
 def _unchanged(page: ArticlePage) -> bool:
@@ -106,7 +76,6 @@ class ArchivePipeline:
         self.encoding = encoding or None
         self.revisit = revisit or RevisitPolicy(3600, 7 * 86400, 30)
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
         self._articles_in_hand: dict[str, asyncio.Future[None]] = {}
         self._buffer: list[Result] = []
         self._waiting: list[asyncio.Future[None]] = []  # resolved once the buffer they belong to is written
@@ -123,7 +92,7 @@ class ArchivePipeline:
         pipeline = cls(s.get("POLICY_ARCHIVE_DB"), s.get("POLICY_ARCHIVE_SOURCE"),
                        s.getint("POLICY_ARCHIVE_SOURCE_ID"), s.getint("POLICY_ARCHIVE_RUN_ID") or None,
                        s.get("POLICY_ARCHIVE_ENCODING", ""), RevisitPolicy(int(young), int(old), int(days)),
-                       s.getint("POLICY_ARCHIVE_EXTRACT_WORKERS", default_workers()))
+                       s.getint("POLICY_ARCHIVE_EXTRACT_WORKERS", extract_worker.configured_workers()))
         from scrapy import signals
 
         # the spider's idle-time checks read the archive: everything fetched so far must be in it
@@ -137,15 +106,15 @@ class ArchivePipeline:
         try:
             with self.db.unit_of_work() as session:
                 self.boilerplate = load_learned(session, self.source_name) if self.source_name else frozenset()
-                first_crawl = session.scalar(select(Document.id).where(Document.source_id == self.source_id)
-                                             .limit(1)) is None
+                first_crawl = not has_documents(session, self.source_name)
         except SQLAlchemyError:
             logger.warning("learned boilerplate of %s not readable; crawling without it", self.source_name,
                            exc_info=True)
         if first_crawl and self.workers:
             # every article will be extracted: the worker loads its libraries (~1.5 s) while robots.txt, feeds
-            # and listings are fetched, not after the first article arrives. Later crawls start it on demand.
-            self._start_pool()
+            # and listings are fetched, not after the first article arrives (crawler.run starts it earlier still).
+            # Later crawls start it on demand.
+            extract_worker.start_pool(self.workers)
         from twisted.internet import task
 
         self._ticker = task.LoopingCall(self._flush_if_due)
@@ -155,8 +124,7 @@ class ArchivePipeline:
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
         self.flush()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        extract_worker.shutdown_pool()
         self.db.dispose()
 
     async def process_item(self, item: Any, spider: Any = None) -> Any:
@@ -260,24 +228,17 @@ class ArchivePipeline:
     async def _extract_async(self, page: ArticlePage) -> tuple[Extraction | None, Prepared | None, str | None]:
         if page.kind == "attachment" or not self.workers or page.status != 200 or _rejection(page):
             return self._extract(page)
-        pool = self._start_pool()
+        pool = extract_worker.start_pool(self.workers)
         try:
             extraction, prepared = await asyncio.get_running_loop().run_in_executor(
-                pool, _extract_html, page.body, page.url, page.http_charset, self.encoding, self.boilerplate,
-                self.source_name or "")
+                pool, extract_worker.extract_html, page.body, page.url, page.http_charset, self.encoding,
+                self.boilerplate, self.source_name or "")
         except Exception as exc:  # a dead worker must not stop the crawl; the page is recorded with the reason
             logger.exception("extraction worker failed for %s", page.url)
             return None, None, f"extraction failed: {type(exc).__name__}: {exc}"
         if not extraction.text:
             return self._checked(extraction)
         return extraction, prepared, None
-
-    def _start_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:  # spawn: the crawl process runs a reactor and threads that fork would copy
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_warm_up)
-            self._pool.submit(os.getpid)  # the processes start (and warm up) on the first submission
-        return self._pool
 
     def _fields(self, page: ArticlePage, extraction: Extraction | None = None) -> dict[str, Any]:
         return dict(url=page.url, kind=page.kind, status=page.status, elapsed_ms=page.elapsed_ms,
@@ -298,7 +259,7 @@ class ArchivePipeline:
             return extraction, prepare(extraction.title or extraction.metadata.title, extraction.text_norm), None
         if rejection := _rejection(page):
             return None, None, rejection
-        extraction, prepared = _extract_html(page.body, page.url, page.http_charset, self.encoding,
+        extraction, prepared = extract_worker.extract_html(page.body, page.url, page.http_charset, self.encoding,
                                              self.boilerplate, self.source_name or "")
         if not extraction.text:
             return self._checked(extraction)

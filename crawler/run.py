@@ -14,25 +14,29 @@ if _GC_DEFERRED:
 import argparse  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
 
-# The HTTP download handler, loaded here rather than when the engine is built: its TLS module defines deprecated aliases
-# through a Scrapy helper that calls inspect.stack(), which reads the source of every frame on the stack. At this depth
-# that is a few frames (25 ms); some 45 frames deep inside the engine's start it cost about 0.1 s.
-import scrapy.core.downloader.handlers.http11  # noqa: E402, F401
-from scrapy.crawler import CrawlerProcess  # noqa: E402
-
-# What the settings name (middlewares, pipelines, WARC capture) is imported here too, before the run id arrives on stdin
-# (see `main`): that is, while the scheduler claims the run.
-import crawler.middlewares  # noqa: E402, F401
-import crawler.pipelines  # noqa: E402, F401
-import crawler.warc  # noqa: E402, F401
-from archive.db import Database, data_home  # noqa: E402
-from archive.fetches import known_urls  # noqa: E402
-from archive.store import ensure_source  # noqa: E402
-from crawler.settings import settings_for  # noqa: E402
+from crawler import extract_worker  # noqa: E402
 from crawler.sources import Source, SourcesError, load_sources  # noqa: E402
-from crawler.spiders.policy import PolicySpider  # noqa: E402
-from crawler.state import CrawlState  # noqa: E402
+
+if TYPE_CHECKING:
+    from crawler.state import CrawlState
+
+if _GC_DEFERRED:
+    # Only in the crawl process: an extraction worker imports this module too (spawn re-runs the parent's main module
+    # as __mp_main__) and needs none of it.
+    # The HTTP download handler, loaded here rather than when the engine is built: its TLS module defines deprecated
+    # aliases through a Scrapy helper that calls inspect.stack(), which reads the source of every frame on the stack.
+    # At this depth that is a few frames (25 ms); some 45 frames deep inside the engine's start it cost about 0.1 s.
+    import scrapy.core.downloader.handlers.http11  # noqa: F401
+    import scrapy.crawler  # noqa: F401
+
+    # What the settings name (middlewares, pipelines, WARC capture) is imported here too, before the run id arrives
+    # on stdin (see `main`): that is, while the scheduler claims the run.
+    import crawler.middlewares  # noqa: F401
+    import crawler.pipelines  # noqa: F401
+    import crawler.spiders.policy  # noqa: F401
+    import crawler.warc  # noqa: F401
 
 EXIT_OK, EXIT_CONFIG, EXIT_ABORTED, EXIT_FAILED = 0, 2, 3, 1
 
@@ -48,14 +52,46 @@ def _run_id(value: str) -> int | str:
     return value if value == "-" else int(value)
 
 
-def crawl(source: Source, db_url: str, run_id: int | None, max_pages: int = 0, log_level: str = "INFO",
-          backfill: bool = False) -> str:
-    """Run one crawl to the end in this process; returns Scrapy's close reason ('finished', 'shutdown', ...)."""
+def _known(source: Source, db_url: str) -> tuple[int, CrawlState]:
+    from archive.db import Database
+    from archive.fetches import known_urls
+    from archive.store import ensure_source
+    from crawler.state import CrawlState
+
     db = Database(db_url, migrate=False)  # the CLI / scheduler that spawned this process has migrated already
     with db.unit_of_work() as session:
         source_id = ensure_source(session, source.name, source.title).id
         state = CrawlState.from_known(known_urls(session, source_id))
     db.dispose()
+    return source_id, state
+
+
+def _first_crawl(source: Source, db_url: str) -> bool:
+    """Read-only (the run may not be claimed yet); any doubt says no, and the pipeline decides again when it opens."""
+    from archive.db import Database
+    from archive.fetches import has_documents
+
+    try:
+        db = Database(db_url, migrate=False)
+        try:
+            with db.reading() as session:
+                return not has_documents(session, source.name)
+        finally:
+            db.dispose()
+    except Exception:  # noqa: BLE001 - an optimisation only; the crawl reports database trouble itself
+        return False
+
+
+def crawl(source: Source, db_url: str, run_id: int | None, max_pages: int = 0, log_level: str = "INFO",
+          backfill: bool = False) -> str:
+    """Run one crawl to the end in this process; returns Scrapy's close reason ('finished', 'shutdown', ...)."""
+    from scrapy.crawler import CrawlerProcess
+
+    from archive.db import data_home
+    from crawler.settings import settings_for
+    from crawler.spiders.policy import PolicySpider
+
+    source_id, state = _known(source, db_url)
     settings = settings_for(source, db_url=db_url, source_id=source_id, run_id=run_id, warc_dir=data_home() / "warc")
     settings["LOG_LEVEL"] = log_level
     process = CrawlerProcess(settings)  # LOG_INSTALL_ROOT_HANDLER defaults to True
@@ -94,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyError:
         print(f"error: unknown source {args.source!r}", file=sys.stderr)
         return EXIT_CONFIG
+    workers = extract_worker.configured_workers()
+    if workers and _first_crawl(source, args.db):
+        extract_worker.start_pool(workers)  # warms up while Scrapy loads and the scheduler claims the run
     run_id = args.run_id
     if run_id == "-":
         line = sys.stdin.readline().strip()

@@ -8,6 +8,7 @@ from typing import Any
 
 from scrapy.settings import default_settings
 
+from crawler.extract_worker import configured_workers
 from crawler.sources import Source
 
 CONTACT_URL = "https://github.com/policy-archive/policy-archive"
@@ -72,9 +73,8 @@ def settings_for(source: Source, *, db_url: str, source_id: int, run_id: int | N
         "USER_AGENT": user_agent(),
         "DOWNLOAD_TIMEOUT": source.download_timeout_seconds,
         "POLICY_ARCHIVE_WARC_DIR": str(warc_dir) if warc_dir else "",
-        # extraction processes beside the crawl (0, the default, = extract in the crawl process)
-        **({"POLICY_ARCHIVE_EXTRACT_WORKERS": int(os.environ["POLICY_ARCHIVE_EXTRACT_WORKERS"])}
-           if os.environ.get("POLICY_ARCHIVE_EXTRACT_WORKERS") else {}),
+        # extraction processes beside the crawl (0 = extract in the crawl process)
+        "POLICY_ARCHIVE_EXTRACT_WORKERS": configured_workers(),
         "POLICY_ARCHIVE_REVISIT": [revisit.young_seconds, revisit.old_seconds, revisit.young_days],
         "DOWNLOAD_DELAY": source.download_delay,
         "AUTOTHROTTLE_START_DELAY": max(source.download_delay, 0.1) if source.download_delay else 0.0,
