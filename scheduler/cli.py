@@ -97,6 +97,8 @@ def sources_list(ctx: typer.Context, json: Annotated[bool, typer.Option("--json"
         render.print_json_lines({"name": s.name, "title": s.title, "schedule": s.schedule, "enabled": s.enabled,
                                  "start_urls": list(s.start_urls), "feeds": list(s.feeds),
                                  "sitemaps": list(s.sitemaps)} for s in sources)
+    elif not sources:
+        render.print_empty(f"no sources in {ctx.obj.sources_path}")
     else:
         render.console.print(render.sources_table(sources))
 
@@ -159,6 +161,8 @@ def runs(
         records = [run_record(r) for r in list_runs(session, source, limit)]
     if json:
         render.print_json_lines(records)
+    elif not records:
+        render.print_empty(f"no crawl runs of source {source!r} yet" if source else "no crawl runs yet")
     else:
         render.console.print(render.runs_table(records))
 

@@ -31,6 +31,10 @@ def _filter(source: str | None, since: dt.datetime | None, until: dt.datetime | 
                           until=until.date() if until else None, query=query, limit=limit)
 
 
+def _wanted(source: str | None, since: dt.datetime | None, until: dt.datetime | None, query: str | None = None) -> str:
+    return render.filters_text(source, since.date() if since else None, until.date() if until else None, query)
+
+
 def _listing(doc: Any, version: Any) -> dict[str, Any]:
     from archive.queries import version_record
 
@@ -50,6 +54,9 @@ def docs_list(ctx: typer.Context, source: SourceOpt = None, since: SinceOpt = No
         records = [_listing(d, v) for d, v in list_documents(session, _filter(source, since, until, query, limit))]
     if json:
         render.print_json_lines(records)
+    elif not records:
+        wanted = _wanted(source, since, until, query)
+        render.print_empty(f"no documents match: {wanted}" if wanted else "no documents archived yet")
     else:
         render.console.print(render.documents_table(records))
 
@@ -117,6 +124,8 @@ def docs_history(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Do
         url = doc.url
     if json:
         render.print_json_lines(versions)
+    elif not versions:  # the write path stores a document with its first version: only a damaged archive gets here
+        render.print_empty(f"document {ref} has no archived versions")
     else:
         render.console.print(render.history_table(url, versions))
 
@@ -190,6 +199,12 @@ def docs_similar(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Do
     if json:
         render.print_json_lines(records)
         return
+    if not records:
+        from archive.clusters import THRESHOLD
+
+        render.print_empty(f"no near-duplicates of document {ref} (nothing else in its cluster or its LSH buckets; "
+                           f"documents cluster at similarity >= {THRESHOLD})")
+        return
     from rich.table import Table
 
     table = Table(title=f"Similar to {ref}")
@@ -213,6 +228,9 @@ def clusters_list(ctx: typer.Context, min_size: Annotated[int, typer.Option(help
     if json:
         render.print_json_lines(records)
         return
+    if not records:
+        render.print_empty(f"no clusters with {min_size} or more members yet" if min_size > 1 else "no clusters yet")
+        return
     from rich.table import Table
 
     table = Table(title="Clusters")
@@ -235,6 +253,9 @@ def search_command(ctx: typer.Context, query: Annotated[str, typer.Argument(help
     if json:
         render.print_json_lines(hits)
         return
+    if not hits:
+        wanted = _wanted(source, since, until)
+        render.print_empty(f"no documents match {query!r}" + (f" ({wanted})" if wanted else ""))
     from rich.text import Text
 
     for hit in hits:

@@ -23,7 +23,10 @@ def status_command(ctx: typer.Context, json: Annotated[bool, typer.Option("--jso
         render.print_json(report)
         return
     render.console.print(daemon_line(report["daemon"]))
-    render.console.print(status_table(report["sources"]))
+    if report["sources"]:
+        render.console.print(status_table(report["sources"]))
+    else:
+        render.print_empty(f"no sources in {c.sources_path}")
 
 
 def reload_command(ctx: typer.Context) -> None:

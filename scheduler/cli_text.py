@@ -53,7 +53,10 @@ def extract_command(path: Annotated[Path, typer.Argument(help="An HTML file, or 
                     json: JsonOpt = False, explain: ExplainOpt = False) -> None:
     """Run extraction and cleaning on stored HTML and print text + metadata."""
     if path.is_dir():
-        render.print_json_lines(_public(_extract_record(p, None)) for p in sorted(path.glob("*.html")))
+        pages = sorted(path.glob("*.html"))
+        if not pages:  # stdout stays JSON lines (none): the note goes beside it
+            render.err_console.print(f"no *.html files in {path}", highlight=False, markup=False)
+        render.print_json_lines(_public(_extract_record(p, None)) for p in pages)
         return
     if not path.is_file():
         fail(f"{path}: no such file or directory")
@@ -105,7 +108,13 @@ def boilerplate_learn(ctx: typer.Context, source: Annotated[str, typer.Argument(
             learned = learn_source(session, source, threshold=threshold, min_pages=min_pages)
     except LookupError as exc:
         fail(str(exc))
-    _print_learned(learned, json)
+    needed = max(min_pages, 2)
+    if learned.sample < needed:
+        nothing = (f"{source}: nothing learned: {learned.sample} archived pages, fewer than {needed}"
+                   + (" (--min-pages)" if min_pages == needed else ""))
+    else:
+        nothing = f"{source}: nothing learned: no line is on {threshold:.0%} of its {learned.sample} archived pages"
+    _print_learned(learned, json, nothing + "; its learned set is now empty")
 
 
 @boilerplate_app.command("show")
@@ -119,13 +128,18 @@ def boilerplate_show(ctx: typer.Context, source: Annotated[str, typer.Argument(h
             learned = show_learned(session, source)
     except LookupError as exc:
         fail(str(exc))
-    _print_learned(learned, json)
+    _print_learned(learned, json, f"{source}: no boilerplate lines learned (`policy-archive boilerplate learn {source}` "
+                                  "learns them from its archived pages)")
 
 
-def _print_learned(learned: Any, json: bool) -> None:
+def _print_learned(learned: Any, json: bool, nothing: str) -> None:
+    """The learned lines, or the line `nothing` when there are none."""
     if json:
         render.print_json({"source": learned.source, "pages": learned.sample, "threshold": learned.threshold,
                            "lines": [{"line": line, "pages": pages} for line, pages in learned.lines]})
+        return
+    if not learned.lines:
+        render.print_empty(nothing)
         return
     render.console.print(f"{learned.source}: {len(learned.lines)} learned lines from {learned.sample} pages "
                          f"(threshold {learned.threshold})", highlight=False)

@@ -72,6 +72,7 @@ def add(
 def list_(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """List the watches."""
     from scheduler.render_monitor import watches_table
+    from scheduler.watches import watches_path
 
     watches = list(_load(ctx.obj).values())
     if json:
@@ -79,6 +80,8 @@ def list_(ctx: typer.Context, json: Annotated[bool, typer.Option("--json")] = Fa
                                  "events": list(w.events), "channels": [{"channel": c, "target": t}
                                                                         for c, t in w.channels()]}
                                 for w in watches)
+    elif not watches:
+        render.print_empty(f"no watches in {watches_path(ctx.obj.sources_path)} (add one with `policy-archive watch add`)")
     else:
         render.console.print(watches_table(watches))
 

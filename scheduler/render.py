@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from rich.console import Console
@@ -25,6 +25,24 @@ def print_json_lines(records: Iterable[dict[str, Any]]) -> None:
 
 def print_json(record: Any) -> None:
     sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+
+
+def print_empty(message: str) -> None:
+    """What a listing with no rows prints instead of an empty table: one line saying what was looked for."""
+    console.print(message, highlight=False, markup=False)
+
+
+def filters_text(source: str | None = None, since: date | None = None, until: date | None = None,
+                 query: str | None = None) -> str:
+    """A documents pull's filters in words ('' when there are none), for the line an empty listing prints."""
+    parts = [f"source {source!r}"] if source else []
+    if since and until:
+        parts.append(f"published {since} to {until}")
+    elif since or until:
+        parts.append(f"published on or {'after' if since else 'before'} {since or until}")
+    if query:
+        parts.append(f"text matching {query!r}")
+    return ", ".join(parts)
 
 
 def documents_table(records: list[dict[str, Any]], title: str = "Archived documents") -> Table:
