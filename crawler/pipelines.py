@@ -82,6 +82,7 @@ class ArchivePipeline:
         self._oldest = 0.0
         self._ticker: Any = None
         self.boilerplate: frozenset[str] = frozenset()
+        self._feed: extract_worker.Feed | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
@@ -228,14 +229,15 @@ class ArchivePipeline:
     async def _extract_async(self, page: ArticlePage) -> tuple[Extraction | None, Prepared | None, str | None]:
         if page.kind == "attachment" or not self.workers or page.status != 200 or _rejection(page):
             return self._extract(page)
-        pool = extract_worker.start_pool(self.workers)
+        if self._feed is None:
+            self._feed = extract_worker.Feed(extract_worker.Job(self.encoding, self.boilerplate, self.source_name or ""),
+                                             self.workers)
         try:
-            extraction, prepared = await asyncio.get_running_loop().run_in_executor(
-                pool, extract_worker.extract_html, page.body, page.url, page.http_charset, self.encoding,
-                self.boilerplate, self.source_name or "")
+            extraction, prepared = await self._feed.extract(page.body, page.url, page.http_charset)
         except Exception as exc:  # a dead worker must not stop the crawl; the page is recorded with the reason
-            logger.exception("extraction worker failed for %s", page.url)
-            return None, None, f"extraction failed: {type(exc).__name__}: {exc}"
+            logger.warning("extraction failed for %s: %s", page.url, exc)
+            reason = str(exc) if isinstance(exc, extract_worker.ExtractionFailed) else f"{type(exc).__name__}: {exc}"
+            return None, None, f"extraction failed: {reason}"
         if not extraction.text:
             return self._checked(extraction)
         return extraction, prepared, None

@@ -1,0 +1,55 @@
+"""The extraction feed: pages reach a real worker process in batches and come back to the right page; a worker that
+dies fails only the pages it held, and the next pages get a new one."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from crawler import extract_worker
+
+
+def _page(i: int) -> tuple[bytes, str, str]:
+    body = (f"<html><head><title>第{i}号通知</title></head><body><article><h1>第{i}号通知</h1>"
+            f"<p>各地区各部门要认真贯彻落实第{i}号通知精神，结合实际抓好落实，确保各项任务按期完成。</p>"
+            f"<p>本通知自印发之日起施行，由第{i}号文件的起草单位负责解释，执行中的问题及时报告。</p>"
+            "</article></body></html>").encode()
+    return body, f"http://127.0.0.1/art/{i}.html", "utf-8"
+
+
+@pytest.fixture
+def feed():  # noqa: ANN201
+    yield extract_worker.Feed(extract_worker.Job(), workers=1, batch=4)
+    extract_worker.shutdown_pool()
+
+
+def test_every_page_comes_back_to_its_own_future(feed) -> None:  # noqa: ANN001
+    async def run() -> list:
+        return await asyncio.gather(*(feed.extract(*_page(i)) for i in range(30)))
+
+    results = asyncio.run(run())
+    for i, (extraction, prepared) in enumerate(results):
+        assert f"第{i}号通知精神" in extraction.text
+        assert extraction.text == extract_worker.extract_html(*_page(i), None)[0].text
+        assert prepared is not None and prepared.signature
+
+
+def test_a_killed_worker_fails_its_pages_and_is_replaced(feed) -> None:  # noqa: ANN001
+    async def run() -> tuple[list, list]:
+        await feed.extract(*_page(0))  # the worker is up
+        for child in multiprocessing.active_children():
+            os.kill(child.pid, signal.SIGKILL)
+        lost = await asyncio.gather(*(feed.extract(*_page(i)) for i in range(1, 4)), return_exceptions=True)
+        later = await asyncio.gather(*(feed.extract(*_page(i)) for i in range(4, 8)), return_exceptions=True)
+        return lost, later
+
+    lost, later = asyncio.run(run())
+    # the first page after the kill was in the dead worker's hands; the others either were too or got the new worker
+    assert isinstance(lost[0], BrokenProcessPool)
+    assert all(isinstance(r, BrokenProcessPool) or f"第{i}号通知精神" in r[0].text for i, r in enumerate(lost, 1))
+    assert all(not isinstance(r, Exception) and f"第{i}号通知精神" in r[0].text for i, r in enumerate(later, 4)), later
