@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest()[:12])")
 
-.PHONY: venv demo test run lint bench-extraction bench-archive bench-search clean
+.PHONY: venv demo test run lint bench-extraction bench-listing bench-archive bench-search clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: venv lint  ## the whole suite, offline; archive/search/e2e tests also on a
 
 bench-extraction: venv
 	$(PY) benchmarks/extraction.py
+
+bench-listing: venv  ## CPU per listing page in the spider, before/after (seconds: see BENCHMARKS.md)
+	$(PY) benchmarks/listing_parse.py
 
 bench-archive: venv  ## 100k documents x 3 versions on SQLite and PostgreSQL (long: see BENCHMARKS.md)
 	.ci/with-postgres $(PY) benchmarks/archive.py

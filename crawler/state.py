@@ -10,8 +10,9 @@ from archive.fetches import KnownUrl
 from archive.models import utcnow
 from archive.urls import canonical_url
 
-# The spider asks about each sitemap/listing URL several times (due? validators? known?): canonicalise it once.
-_canonical = lru_cache(maxsize=1 << 16)(canonical_url)
+# The spider asks about each sitemap/listing URL several times (due? validators? known? article?), and meets the same
+# URLs in the sitemap and on listing pages: canonicalise each once.
+cached_canonical_url = lru_cache(maxsize=1 << 16)(canonical_url)
 
 
 def parse_lastmod(value: str | None) -> dt.datetime | None:
@@ -37,13 +38,13 @@ class CrawlState:
 
     @classmethod
     def from_known(cls, known: dict[str, KnownUrl]) -> CrawlState:
-        return cls({_canonical(url): k for url, k in known.items()})
+        return cls({cached_canonical_url(url): k for url, k in known.items()})
 
     def get(self, url: str) -> KnownUrl | None:
-        return self.known.get(_canonical(url))
+        return self.known.get(cached_canonical_url(url))
 
     def is_known(self, url: str) -> bool:
-        return _canonical(url) in self.known
+        return cached_canonical_url(url) in self.known
 
     def due(self, url: str, lastmod: dt.datetime | None = None) -> bool:
         """Unknown URLs are always due; known ones when their revisit time passed or the sitemap says changed."""

@@ -5,22 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import AsyncIterator, Iterator
+from functools import lru_cache
 from typing import Any
 
 import scrapy
 import scrapy.signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.url import parse_url
 
-from archive.urls import canonical_url
-from crawler.discovery import attachment_links, next_links, trs_next_page
+from crawler.discovery import URL_CACHE_SIZE, PageLinks, attachment_links, next_links, trs_next_page
 from crawler.items import ArticlePage, Capture, FetchNote
 from crawler.sources import Source
 from crawler.state import CrawlState, parse_lastmod
+from crawler.state import cached_canonical_url as canonical_url
 
 ATTACHMENT_MAXSIZE = 10 * 1024 * 1024
 _FAILURE_HINTS = {"ResponseDataLossError": "connection closed before the whole body arrived (truncated)",
@@ -67,10 +68,14 @@ class PolicySpider(scrapy.Spider):
         self.backfill = backfill
         self.not_due = 0  # known articles left alone by the revisit policy
         self._articles_seen: set[str] = set()
-        # no allow_domains here: LinkExtractor compares it with host:port, so it drops every link of a site on a port
-        self._links = LinkExtractor(unique=True)
+        # the links LinkExtractor(unique=True) found, without its cost. No domain filter there (LinkExtractor's
+        # allow_domains compares host:port, so it would drop every link of a site on a port): _allowed decides.
+        self._links = PageLinks()
         self._article_res = [re.compile(p) for p in source.article_patterns]
         self._follow_res = [re.compile(p) for p in source.follow_patterns]
+        # verdicts on a URL depend on the URL alone, and listing pages repeat their pager and navigation links
+        self._host_allowed = lru_cache(maxsize=URL_CACHE_SIZE)(self._host_allowed_uncached)
+        self._link_kind = lru_cache(maxsize=URL_CACHE_SIZE)(self._link_kind_uncached)
         self._rechecked = False
         self._not_due_seen: set[str] = set()  # linked this crawl but left alone by the revisit policy
 
@@ -161,6 +166,14 @@ class PolicySpider(scrapy.Spider):
         key = canonical_url(url)
         return any(r.search(key) for r in self._follow_res) and not self._is_article(url)
 
+    def _link_kind_uncached(self, url: str) -> str | None:
+        """'article', 'listing' or None for a link on a listing page (through self._link_kind, cached)."""
+        if not self._allowed(url):
+            return None
+        if self._is_article(url):
+            return "article"
+        return "listing" if self._is_listing(url) else None
+
     def _note(self, response: Response, kind: str, outcome: str = "listing", error: str | None = None) -> FetchNote:
         return FetchNote(url=response.url, kind=kind, outcome=outcome, status=response.status, error=error,
                          elapsed_ms=_elapsed_ms(response), size=len(response.body),
@@ -179,13 +192,12 @@ class PolicySpider(scrapy.Spider):
             return
         yield self._note(response, kind)
         articles, listings = [], []
-        for link in self._links.extract_links(response):
-            if not self._allowed(link.url):
-                continue
-            if self._is_article(link.url):
-                articles.append(link.url)
-            elif self._is_listing(link.url):
-                listings.append(link.url)
+        for url in self._links.urls(response):
+            link_kind = self._link_kind(url)
+            if link_kind == "article":
+                articles.append(url)
+            elif link_kind == "listing":
+                listings.append(url)
         for url in articles:
             if request := self._article_request(url):
                 yield request
@@ -233,7 +245,10 @@ class PolicySpider(scrapy.Spider):
                     yield request
 
     def _allowed(self, url: str) -> bool:
-        host = scrapy.utils.url.parse_url(url).hostname or ""
+        return self._host_allowed(url)
+
+    def _host_allowed_uncached(self, url: str) -> bool:
+        host = parse_url(url).hostname or ""
         return any(host == d or host.endswith("." + d) for d in self.source.allowed_domains)
 
     def _page(self, response: Response, kind: str, parent_url: str | None = None) -> ArticlePage:
