@@ -68,10 +68,18 @@ def _known(source: Source, db_url: str) -> tuple[int, CrawlState]:
 
 def _first_crawl(source: Source, db_url: str) -> bool:
     """Read-only (the run may not be claimed yet); any doubt says no, and the pipeline decides again when it opens."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
     from archive.db import Database
     from archive.fetches import has_documents
 
     try:
+        url = make_url(db_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                and not Path(url.database).exists():
+            return True  # no archive file yet, and opening it now would create it before the run is claimed
         db = Database(db_url, migrate=False)
         try:
             with db.reading() as session:
