@@ -67,12 +67,15 @@ class ExtractionFailed(RuntimeError):
 class Feed:
     """Keeps the workers supplied. Pages go to the pool in batches, several batches in flight, so a worker finishing
     one has the next at hand: with one page per task it waited for the crawl process's pool thread, which shares the
-    GIL with Scrapy, to hand over each page (measured: a tenth of the worker's time idle). Batches form only when
-    pages arrive faster than the workers take them; a lone page goes at once."""
+    GIL with Scrapy, to hand over each page, and for every archive write that held the reactor (measured: a tenth of
+    the worker's time idle). Batches form only when pages arrive faster than the workers take them; a lone page goes
+    at once."""
 
     job: Job
     workers: int = 1
-    batch: int = 8
+    batch: int = 16  # pages per task at most
+    batch_bytes: int = 8 << 20  # and at most this much HTML (one page always goes, whatever its size)
+    depth: int = 3  # tasks in flight per worker: enough queued work to cover the crawl process's archive writes
     restarts: int = 3  # a worker that dies (a page crashing a C library) is replaced this many times per crawl
     _pending: list[tuple[tuple[bytes, str, str | None], asyncio.Future]] = field(default_factory=list)
     _in_flight: int = 0
@@ -86,8 +89,9 @@ class Feed:
         return future
 
     def _pump(self) -> None:
-        while self._pending and self._in_flight < 2 * self.workers:
-            chunk, self._pending = self._pending[:self.batch], self._pending[self.batch:]
+        while self._pending and self._in_flight < self.depth * self.workers:
+            n = self._next_batch()
+            chunk, self._pending = self._pending[:n], self._pending[n:]
             self._in_flight += 1
             pool = start_pool(self.workers)
             try:
@@ -97,6 +101,15 @@ class Feed:
                 continue
             wrapped = asyncio.wrap_future(done)
             wrapped.add_done_callback(lambda f, p=pool, c=chunk: self._settle(p, c, f))
+
+    def _next_batch(self) -> int:
+        """How many pending pages the next task takes: up to `batch`, within `batch_bytes`, at least one."""
+        size = 0
+        for n, ((body, _url, _charset), _future) in enumerate(self._pending[:self.batch]):
+            size += len(body)
+            if n and size > self.batch_bytes:
+                return n
+        return min(self.batch, len(self._pending))
 
     def _settle(self, pool: ProcessPoolExecutor, chunk: list, done: asyncio.Future | Future | None = None,
                 exc: BaseException | None = None) -> None:

@@ -53,3 +53,17 @@ def test_a_killed_worker_fails_its_pages_and_is_replaced(feed) -> None:  # noqa:
     assert isinstance(lost[0], BrokenProcessPool)
     assert all(isinstance(r, BrokenProcessPool) or f"第{i}号通知精神" in r[0].text for i, r in enumerate(lost, 1))
     assert all(not isinstance(r, Exception) and f"第{i}号通知精神" in r[0].text for i, r in enumerate(later, 4)), later
+
+
+def test_batches_are_bounded_in_pages_and_bytes(feed) -> None:  # noqa: ANN001
+    feed.batch, feed.batch_bytes = 4, 1000
+    loop = asyncio.new_event_loop()
+    feed._pending = [((b"x" * size, f"http://127.0.0.1/{i}", None), loop.create_future())
+                     for i, size in enumerate([400, 400, 400, 5000, 10, 10, 10, 10, 10])]
+    sizes = []
+    while feed._pending:
+        n = feed._next_batch()
+        sizes.append(n)
+        feed._pending = feed._pending[n:]
+    loop.close()
+    assert sizes == [2, 1, 1, 4, 1]  # 400+400 fit 1000; a 5000-byte page goes alone; then 4 small ones
