@@ -11,6 +11,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -37,6 +38,12 @@ def extract_html(body: bytes, url: str, http_charset: str | None, override: str 
                         if extraction.text else None)
 
 
+# A page whose extraction runs longer than this fails alone with a reason, instead of holding the crawl until its
+# time limit (and every later crawl of the source, which would meet the page again). Pages take milliseconds; a 10 MB
+# one, a few seconds.
+PAGE_SECONDS = 60.0
+
+
 @dataclass(frozen=True)
 class Job:
     """What every page of one crawl shares, sent once per batch rather than once per page."""
@@ -44,18 +51,46 @@ class Job:
     override: str | None = None  # the source's configured encoding
     boilerplate: frozenset[str] = frozenset()  # its learned boilerplate lines
     source: str = ""
+    page_seconds: float = PAGE_SECONDS
+
+
+class PageTimeout(Exception):
+    """Raised inside a worker (by SIGALRM) when one page's extraction runs past its time."""
+
+
+_armed = False  # whether an alarm now means "this page ran too long" (one delivered late, after the page, is ignored)
+
+
+def _on_alarm(_signum: int, _frame: object) -> None:
+    if _armed:
+        raise PageTimeout
 
 
 def extract_batch(job: Job, pages: list[tuple[bytes, str, str | None]]) -> list[tuple[bool, object]]:
-    """extract_html for each (body, url, http charset): (True, result) or (False, "Type: message"), so one bad page
-    fails alone."""
+    """extract_html for each (body, url, http charset): (True, result) or (False, "reason"), so one bad page fails
+    alone. Runs in a worker's main thread, where an interval timer can interrupt a page that runs too long."""
+    global _armed
     out: list[tuple[bool, object]] = []
-    for body, url, charset in pages:
-        try:
-            out.append((True, extract_html(body, url, charset, job.override, job.boilerplate, job.source)))
-        except Exception as exc:  # noqa: BLE001 - recorded as the page's fetch error by the pipeline
-            logger.exception("extraction failed for %s", url)
-            out.append((False, f"{type(exc).__name__}: {exc}"))
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        for body, url, charset in pages:
+            result: tuple[bool, object]
+            try:
+                _armed = True
+                signal.setitimer(signal.ITIMER_REAL, job.page_seconds)
+                result = (True, extract_html(body, url, charset, job.override, job.boilerplate, job.source))
+            except PageTimeout:
+                logger.error("extraction of %s stopped after %g s", url, job.page_seconds)
+                result = (False, f"took longer than {job.page_seconds:g} s; stopped")
+            except Exception as exc:  # noqa: BLE001 - recorded as the page's fetch error by the pipeline
+                logger.exception("extraction failed for %s", url)
+                result = (False, f"{type(exc).__name__}: {exc}")
+            finally:
+                _armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            out.append(result)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
     return out
 
 

@@ -67,3 +67,21 @@ def test_batches_are_bounded_in_pages_and_bytes(feed) -> None:  # noqa: ANN001
         feed._pending = feed._pending[n:]
     loop.close()
     assert sizes == [2, 1, 1, 4, 1]  # 400+400 fit 1000; a 5000-byte page goes alone; then 4 small ones
+
+
+def test_a_page_running_past_its_time_fails_alone_with_the_reason() -> None:
+    """A real worker, a real timer: with an impossible per-page limit every page is stopped and says why; the
+    worker itself stays up for the next batch."""
+    feed = extract_worker.Feed(extract_worker.Job(page_seconds=0.000_001), workers=1, batch=2)
+    try:
+        async def run() -> list:
+            return await asyncio.gather(*(feed.extract(*_page(i)) for i in range(3)), return_exceptions=True)
+
+        results = asyncio.run(run())
+        assert all(isinstance(r, extract_worker.ExtractionFailed) for r in results), results
+        assert all("took longer than 1e-06 s; stopped" in str(r) for r in results)
+        feed.job = extract_worker.Job()
+        again = asyncio.run(run())
+        assert all(not isinstance(r, Exception) for r in again), again
+    finally:
+        extract_worker.shutdown_pool()
