@@ -1,4 +1,4 @@
-"""MinHash sketches of normalised text and their LSH bucket keys: pure computation (numpy, datasketch), no database,
+"""MinHash sketches of normalised text and their LSH bucket keys: pure computation (numpy only), no database,
 so an extraction worker can sketch pages without loading the archive's models."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,11 +21,19 @@ BANDS, ROWS = 25, 5
 _NOT_TEXT = re.compile(r"[\W_]+")
 
 
-@lru_cache(maxsize=1)
-def _permutations():  # noqa: ANN202 - datasketch has no types
-    from datasketch import MinHash
+# datasketch's MinHash(num_perm=NUM_PERM, seed=1).permutations — its (a, b) pairs — saved once, so computing a
+# signature needs numpy only: importing datasketch loads scipy for its LSH optimiser, a third of an extraction
+# worker's start-up. tests/archive/test_minhash.py checks the file and every signature against datasketch itself.
+_PERMUTATIONS = Path(__file__).with_name("minhash_permutations.npy")
+_MERSENNE_PRIME = (1 << 61) - 1
+_MAX_HASH = (1 << 32) - 1
 
-    return MinHash(num_perm=NUM_PERM, seed=1).permutations
+
+@lru_cache(maxsize=1)
+def _permutations() -> np.ndarray:
+    import numpy as np
+
+    return np.load(_PERMUTATIONS)
 
 
 def shingle_hashes(text_norm: str) -> np.ndarray:
@@ -47,15 +56,16 @@ def shingle_hashes(text_norm: str) -> np.ndarray:
 
 
 def signature(text_norm: str) -> np.ndarray | None:
-    """MinHash (datasketch's permutations) of the shingle hashes, as uint32 values."""
-    from datasketch import MinHash
+    """MinHash of the shingle hashes as uint32 values: per permutation (a, b), the least (a·h + b) mod (2^61 − 1) over
+    the shingle hashes h, in its low 32 bits — datasketch's MinHash.update_batch, with its permutations."""
+    import numpy as np
 
     hashes = shingle_hashes(text_norm)
     if not len(hashes):
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int, permutations=_permutations())
-    m.update_batch(hashes)
-    return m.hashvalues.astype("<u4")
+    a, b = _permutations()
+    values = (hashes.reshape(-1, 1) * a + b) % np.uint64(_MERSENNE_PRIME) & np.uint64(_MAX_HASH)
+    return values.min(axis=0).astype("<u4")
 
 
 def bucket_keys(sig: np.ndarray) -> list[tuple[int, int]]:

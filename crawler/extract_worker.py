@@ -1,6 +1,6 @@
 """Extraction beside the crawl: what a worker process runs, and the process-wide pool that runs it.
 
-A worker imports only what extraction needs (corpus, jieba, numpy, datasketch), never Scrapy, Twisted or SQLAlchemy,
+A worker imports only what extraction needs (corpus, jieba, numpy), never Scrapy, Twisted or SQLAlchemy,
 and the pool can be started before the crawl's engine (`crawler.run` does so for a source's first crawl), so the
 worker's second of start-up overlaps Scrapy's instead of delaying the first article.
 """
@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _pool: ProcessPoolExecutor | None = None  # one crawl per process (Twisted's reactor cannot restart), so one pool
+_launched = threading.Event()  # set once _pool's processes are up (or their start failed: submit then says why)
 
 
 def extract_html(body: bytes, url: str, http_charset: str | None, override: str | None,
@@ -115,6 +117,7 @@ class Feed:
     restarts: int = 3  # a worker that dies (a page crashing a C library) is replaced this many times per crawl
     _pending: list[tuple[tuple[bytes, str, str | None], asyncio.Future]] = field(default_factory=list)
     _in_flight: int = 0
+    _waiting: bool = False  # a check for the pool's readiness is scheduled
 
     def extract(self, body: bytes, url: str, http_charset: str | None) -> asyncio.Future:
         """A future for (Extraction, Prepared | None); it raises ExtractionFailed, or the pool's error if a worker
@@ -125,6 +128,12 @@ class Feed:
         return future
 
     def _pump(self) -> None:
+        start_pool(self.workers)
+        if self._pending and not pool_ready():
+            if not self._waiting:  # pages wait here, not in a submit blocking the reactor; look again shortly
+                self._waiting = True
+                asyncio.get_running_loop().call_later(0.05, self._ready_check)
+            return
         while self._pending and self._in_flight < self.depth * self.workers:
             n = self._next_batch()
             chunk, self._pending = self._pending[:n], self._pending[n:]
@@ -137,6 +146,10 @@ class Feed:
                 continue
             wrapped = asyncio.wrap_future(done)
             wrapped.add_done_callback(lambda f, p=pool, c=chunk: self._settle(p, c, f))
+
+    def _ready_check(self) -> None:
+        self._waiting = False
+        self._pump()
 
     def _next_batch(self) -> int:
         """How many pending pages the next task takes: up to `batch`, within `batch_bytes`, at least one."""
@@ -207,12 +220,29 @@ def configured_workers() -> int:
 
 
 def start_pool(workers: int) -> ProcessPoolExecutor:
-    """The process's extraction pool, started (and its workers launched) on the first call."""
+    """The process's extraction pool, created on the first call. Its processes start on a thread of their own: the
+    first submission blocks until they are up, which with a forkserver means until the server has warmed up (a
+    second or two) — time the crawl process spends starting Scrapy and fetching instead. `pool_ready` says when."""
     global _pool
     if _pool is None:
         _pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=warm_up)
-        _pool.submit(os.getpid)  # the processes start, and warm up, on the first submission
+        _launched.clear()
+        threading.Thread(target=_launch, args=(_pool,), name="extraction-pool-start", daemon=True).start()
     return _pool
+
+
+def _launch(pool: ProcessPoolExecutor) -> None:
+    try:
+        pool.submit(os.getpid)  # the processes start, and warm up, on the first submission
+    except Exception:  # noqa: BLE001 - a pool that cannot start fails each batch submitted to it, with the reason
+        logger.exception("extraction workers did not start")
+    finally:
+        if pool is _pool:  # not a pool already replaced (its late news must not mark the new one ready)
+            _launched.set()
+
+
+def pool_ready() -> bool:
+    return _pool is not None and _launched.is_set()
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -1,11 +1,22 @@
-"""The sketch module keeps datasketch's results while skipping its per-process LSH optimisation."""
+"""The sketch module gives datasketch's results (its LSH shape, its permutations, its MinHash) without importing it."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from datasketch import MinHash, MinHashLSH
 
-from archive.minhash import BANDS, NUM_PERM, ROWS, THRESHOLD, bucket_keys, shingle_hashes, signature, similarity
+from archive.minhash import (
+    BANDS,
+    NUM_PERM,
+    ROWS,
+    THRESHOLD,
+    _permutations,
+    bucket_keys,
+    shingle_hashes,
+    signature,
+    similarity,
+)
 
 
 def test_lsh_shape_is_the_one_datasketch_chooses() -> None:
@@ -13,8 +24,17 @@ def test_lsh_shape_is_the_one_datasketch_chooses() -> None:
     assert (lsh.b, lsh.r) == (BANDS, ROWS)
 
 
-def test_signature_is_datasketchs_minhash_of_the_shingles() -> None:
-    text = "各级党组织要把学习成果转化为推动发展的实际成效，坚持以人民为中心的发展思想。"
+def test_stored_permutations_are_datasketchs() -> None:
+    assert np.array_equal(_permutations(), MinHash(num_perm=NUM_PERM, seed=1).permutations)
+
+
+@pytest.mark.parametrize("text", [
+    "各级党组织要把学习成果转化为推动发展的实际成效，坚持以人民为中心的发展思想。",
+    "国务院办公厅关于印发《2024年政务公开工作要点》的通知 国办发〔2024〕12号" * 40,
+    "短文",
+    "English text, too: the State Council issued a notice on 19 January 2024.",
+])
+def test_signature_is_datasketchs_minhash_of_the_shingles(text: str) -> None:
     reference = MinHash(num_perm=NUM_PERM, seed=1, hashfunc=int)
     reference.update_batch(shingle_hashes(text))
     sig = signature(text)
