@@ -13,8 +13,9 @@ if _GC_DEFERRED:
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
+from typing import TYPE_CHECKING, NoReturn  # noqa: E402
 
 from crawler import extract_worker  # noqa: E402
 from crawler.sources import Source, SourcesError, load_sources  # noqa: E402
@@ -155,5 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_ABORTED if reason == "shutdown" else EXIT_FAILED
 
 
+def _exit(code: int) -> NoReturn:
+    """End the crawl process without interpreter teardown. Everything is closed by then (the pipeline disposed of the
+    database and shut the extraction workers down, the WARC files are closed at spider_closed); freeing what a crawl
+    loaded — Scrapy, Twisted, SQLAlchemy and hundreds of thousands of objects — took 0.6 s the scheduler waited for."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())
