@@ -12,8 +12,10 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import select
 import signal
 import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -210,6 +212,33 @@ def warm_up() -> None:
         logger.warning("extraction worker warm-up failed", exc_info=True)
 
 
+def _worker_init(crawl_pid: int) -> None:
+    """Each worker's initializer: a watch that ends the worker when the crawl process ends, however it ends (a SIGKILL
+    at the run's time limit included). Nothing else would tell it: a worker holds both ends of its task queue, and
+    under a forkserver its parent is the server, which the workers themselves keep alive."""
+    threading.Thread(target=_exit_with, args=(crawl_pid,), name="crawl-process-watch", daemon=True).start()
+    warm_up()
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)  # Linux 5.3+: readable once the process has exited
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+    else:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                continue
+    os._exit(0)
+
+
 def configured_workers() -> int:
     """Extraction processes beside the crawl process: POLICY_ARCHIVE_EXTRACT_WORKERS, else one per CPU (at most 2: each
     holds ~200 MiB of dictionaries and models) on a machine with several; 0 = extract in the crawl process."""
@@ -225,7 +254,8 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     second or two) — time the crawl process spends starting Scrapy and fetching instead. `pool_ready` says when."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=warm_up)
+        _pool = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_init,
+                                    initargs=(os.getpid(),))
         _launched.clear()
         threading.Thread(target=_launch, args=(_pool,), name="extraction-pool-start", daemon=True).start()
     return _pool

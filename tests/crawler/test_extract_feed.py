@@ -85,3 +85,42 @@ def test_a_page_running_past_its_time_fails_alone_with_the_reason() -> None:
         assert all(not isinstance(r, Exception) for r in again), again
     finally:
         extract_worker.shutdown_pool()
+
+
+_HOLDER = """
+import multiprocessing, sys, time
+from crawler import extract_worker
+extract_worker.start_pool(2)
+while not extract_worker.pool_ready():
+    time.sleep(0.05)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the workers")
+def test_workers_end_when_the_crawl_process_is_killed() -> None:
+    """A crawl killed at its time limit (SIGKILL) must not leave its extraction workers behind, holding ~150 MiB each."""
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in holder.stdout.readline().split()]
+        assert pids and all(_alive(p) for p in pids)
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in pids), pids
